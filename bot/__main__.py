@@ -1,0 +1,162 @@
+"""`python -m bot`: run the bot (Slack or console), or seed, export and say."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from datetime import date
+
+from dotenv import load_dotenv
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from bot.settings import ConfigError, Mode, Settings
+
+logger = logging.getLogger("bot")
+
+
+def _iso_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2026-11-23") from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command line: `run` is the default subcommand."""
+    parser = argparse.ArgumentParser(
+        prog="python -m bot",
+        description="Slack bot for a safeguarding children board's business plan.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.add_parser(
+        "run", help="start the bot: Socket Mode or HTTP with Slack tokens, else the local console"
+    )
+    console = sub.add_parser("console", help="talk to the bot in this terminal")
+    console.add_argument("--board", help="board code or name to start on")
+    console.add_argument("--user", default="UCONSOLE", help="Slack user id to act as")
+    console.add_argument("--today", type=_iso_date, help="pretend today is YYYY-MM-DD")
+
+    say = sub.add_parser("say", help="send one message as a user and print the reply")
+    say.add_argument("--board", required=True, help="board code or name (case-insensitive)")
+    say.add_argument("--user", required=True, help="Slack user id, e.g. U012ABCDEF")
+    say.add_argument("--channel", help="answer as if in this channel (default: a DM)")
+    say.add_argument("--today", type=_iso_date, help="pretend today is YYYY-MM-DD")
+    say.add_argument("--json", action="store_true", help="print {text, blocks, actions} as JSON")
+    say.add_argument("text", help="what the user types, e.g. 'overview' or '/lscb help'")
+
+    seed = sub.add_parser("seed", help="load or update the plans in seed/plans/")
+    seed.add_argument("--dir", help="folder of plan files (default: seed/plans)")
+
+    export = sub.add_parser("export", help="write a board's plan as JSON or CSV to stdout")
+    export.add_argument("--board", required=True, help="board code or name (case-insensitive)")
+    export.add_argument("--format", choices=("json", "csv"), default="json")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point; returns the process exit code."""
+    load_dotenv()
+    args = build_parser().parse_args(argv)
+    command = args.command or "run"
+    try:
+        settings = Settings.from_env()
+    except ConfigError as exc:
+        print(f"Configuration error: {exc}", file=sys.stderr)
+        return 2
+    quiet = command in ("say", "export", "console") or (
+        command == "run" and settings.mode is Mode.CONSOLE
+    )
+    logging.basicConfig(
+        level=logging.WARNING if quiet else settings.log_level,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+    # Imported here so `--help` and config errors stay fast and dependency-light.
+    from bot.runtime import open_store
+    from seed.loader import SeedError
+    from store.queries import UnknownBoard
+
+    try:
+        if command == "seed":
+            return _seed(settings, args.dir)
+        engine = open_store(settings)
+        if command == "export":
+            from bot.export import export_board
+
+            with Session(engine) as session:
+                sys.stdout.write(export_board(session, args.board, args.format))
+            return 0
+        if command == "say":
+            return _say(settings, engine, args)
+        if command == "console" or settings.mode is Mode.CONSOLE:
+            from bot.console import run_console
+
+            board = getattr(args, "board", None)
+            return run_console(
+                settings,
+                engine,
+                board=board,
+                user=getattr(args, "user", "UCONSOLE"),
+                today=getattr(args, "today", None),
+            )
+        return _run_slack(settings, engine)
+    except (UnknownBoard, SeedError) as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+
+
+def _seed(settings: Settings, directory: str | None) -> int:
+    from pathlib import Path
+
+    from bot.runtime import open_store
+    from seed.loader import PLANS_DIR, load_all
+
+    engine = open_store(settings, seed_if_empty=False)
+    results = load_all(engine, Path(directory) if directory else PLANS_DIR)
+    print(f"{'board':<7} {'priorities':>10} {'work streams':>12} {'actions':>8}  changes")
+    for r in results:
+        changes = ", ".join(f"{n} {k}" for k, n in r.changes.items() if n) or "no changes"
+        print(f"{r.board:<7} {r.priorities:>10} {r.workstreams:>12} {r.actions:>8}  {changes}")
+    return 0
+
+
+def _say(settings: Settings, engine: Engine, args: argparse.Namespace) -> int:
+    from bot.conversation import respond
+    from bot.render import plain_text
+
+    reply, ctx = respond(
+        engine,
+        user_id=args.user,
+        text=args.text,
+        board_name=args.board,
+        channel_id=args.channel,
+        today=args.today,
+    )
+    if args.json:
+        print(json.dumps(reply.to_json(ctx.today), indent=2, ensure_ascii=False))
+    else:
+        sys.stdout.write(plain_text(reply))
+    return 0
+
+
+def _run_slack(settings: Settings, engine: Engine) -> int:
+    from bot.app import create_app
+
+    app = create_app(settings, engine)
+    if settings.mode is Mode.SOCKET:
+        from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+        logger.info("connecting to Slack over Socket Mode")
+        SocketModeHandler(app, settings.slack_app_token).start()
+    else:
+        logger.info("listening for Slack over HTTP on port %d", settings.port)
+        app.start(port=settings.port)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,18 @@
+"""Thin Slack listeners grouped by surface; each module has register(app, deps)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from handlers import commands, messages
+
+if TYPE_CHECKING:
+    from slack_bolt import App
+
+    from bot.app import Deps
+
+
+def register(app: App, deps: Deps) -> None:
+    """Register every surface's listeners on `app`."""
+    messages.register(app, deps)
+    commands.register(app, deps)

@@ -1,0 +1,40 @@
+"""Direct messages and @mentions: unpack, answer through bot.conversation, reply."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from slack_bolt import App, Say
+
+from bot import conversation
+
+if TYPE_CHECKING:
+    from bot.app import Deps
+
+
+def register(app: App, deps: Deps) -> None:
+    """Listen for DMs to the bot and for mentions in channels."""
+
+    def reply(event: dict[str, Any], say: Say, thread_ts: str | None) -> None:
+        answer, _ = conversation.respond(
+            deps.engine,
+            user_id=event["user"],
+            text=event.get("text", ""),
+            default_board=deps.settings.default_board,
+            channel_id=event.get("channel"),
+        )
+        say(text=answer.text, blocks=answer.blocks_json() or None, thread_ts=thread_ts)
+
+    @app.event("app_mention")
+    def on_mention(event: dict[str, Any], say: Say) -> None:
+        reply(event, say, thread_ts=event.get("thread_ts") or event.get("ts"))
+
+    @app.event({"type": "message", "channel_type": "im"})
+    def on_direct_message(event: dict[str, Any], say: Say) -> None:
+        if event.get("subtype") or event.get("bot_id") or "user" not in event:
+            return  # edits, joins and other bots' messages are not questions
+        reply(event, say, thread_ts=event.get("thread_ts"))
+
+    @app.event("message")
+    def on_other_message(event: dict[str, Any]) -> None:
+        """Channel chatter the bot is not addressed in: nothing to do."""

@@ -1,0 +1,1 @@
+"""Persistence: tables, engine, migrations and queries. Imports nothing from Slack."""

@@ -1,0 +1,177 @@
+"""SQLModel tables: the plan (board > priority > work stream > action), people, progress, audit."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, Column, DateTime, TypeDecorator, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    """The current instant, timezone-aware in UTC."""
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware datetimes in and out, stored as UTC on every backend (SQLite keeps no zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTCDateTime column")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _optional_ts() -> Any:
+    return Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+
+
+class ActionKind(StrEnum):
+    ACTION = "action"
+    ASSURANCE = "assurance"
+
+
+class Rag(StrEnum):
+    RED = "red"
+    AMBER = "amber"
+    GREEN = "green"
+
+
+class Board(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(unique=True, index=True, max_length=16)
+    name: str
+    short_name: str
+    aliases: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    period: str
+    period_start: date
+    period_end: date
+    source: str
+    shape: str = Field(max_length=16)
+
+
+class Priority(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("board_id", "ref"),)
+    id: int | None = Field(default=None, primary_key=True)
+    board_id: int = Field(foreign_key="board.id", index=True)
+    ref: str = Field(max_length=16)
+    title: str
+    description: str | None = None
+    position: int = 0
+    archived_at: datetime | None = _optional_ts()
+
+
+class Subgroup(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("board_id", "name"),)
+    id: int | None = Field(default=None, primary_key=True)
+    board_id: int = Field(foreign_key="board.id", index=True)
+    name: str
+    aliases: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    description: str | None = None
+    board_level: bool = False
+    slack_channel_id: str | None = Field(default=None, max_length=32)
+    archived_at: datetime | None = _optional_ts()
+
+
+class Workstream(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("board_id", "ref"),)
+    id: int | None = Field(default=None, primary_key=True)
+    board_id: int = Field(foreign_key="board.id", index=True)
+    priority_id: int | None = Field(default=None, foreign_key="priority.id", index=True)
+    subgroup_id: int | None = Field(default=None, foreign_key="subgroup.id")
+    ref: str = Field(max_length=16)
+    title: str
+    outcomes: str | None = None
+    kpis: str | None = None
+    position: int = 0
+    archived_at: datetime | None = _optional_ts()
+
+
+class Action(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("board_id", "ref"),)
+    id: int | None = Field(default=None, primary_key=True)
+    board_id: int = Field(foreign_key="board.id", index=True)
+    workstream_id: int = Field(foreign_key="workstream.id", index=True)
+    ref: str = Field(max_length=16)
+    text: str
+    lead: str | None = None
+    leads: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    due: date | None = None
+    due_text: str | None = None
+    completed: date | None = None
+    completed_text: str | None = None
+    outcomes: str | None = None
+    kpis: str | None = None
+    kind: str = Field(default=ActionKind.ACTION.value, max_length=16)
+    note: str | None = None
+    position: int = 0
+    archived_at: datetime | None = _optional_ts()
+
+
+class ActionSubgroup(SQLModel, table=True):
+    """An action's owning or monitoring sub-groups (a joint lead such as IFPG/MEG has two)."""
+
+    action_id: int = Field(foreign_key="action.id", primary_key=True)
+    subgroup_id: int = Field(foreign_key="subgroup.id", primary_key=True, index=True)
+
+
+class Person(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    slack_user_id: str = Field(unique=True, index=True, max_length=32)
+    board_id: int | None = Field(default=None, foreign_key="board.id", index=True)
+    display_name: str | None = None
+    roles: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    is_admin: bool = False
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+    )
+
+
+class PersonSubgroup(SQLModel, table=True):
+    person_id: int = Field(foreign_key="person.id", primary_key=True)
+    subgroup_id: int = Field(foreign_key="subgroup.id", primary_key=True, index=True)
+
+
+class ProgressUpdate(SQLModel, table=True):
+    """Append-only: the newest row for an action is its current status."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    action_id: int = Field(foreign_key="action.id", index=True)
+    author_slack_user_id: str = Field(max_length=32)
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False, index=True)
+    )
+    rag: str | None = Field(default=None, max_length=8)
+    note: str | None = None
+    percent: int | None = None
+    completed_on: date | None = None
+    new_due: date | None = None
+    retarget_reason: str | None = None
+    idempotency_key: str | None = Field(default=None, unique=True, max_length=128)
+
+
+class AuditEvent(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    board_id: int | None = Field(default=None, foreign_key="board.id", index=True)
+    actor: str = Field(max_length=64)
+    at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False, index=True)
+    )
+    event: str = Field(max_length=64)
+    entity: str = Field(max_length=32)
+    entity_ref: str | None = Field(default=None, max_length=64)
+    before: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    after: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))

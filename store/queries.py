@@ -1,0 +1,237 @@
+"""Read-side queries: boards by name, and actions as flat views with their current status."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from store.models import (
+    Action,
+    ActionSubgroup,
+    Board,
+    Priority,
+    ProgressUpdate,
+    Subgroup,
+    Workstream,
+)
+
+NO_UPDATE = "no update"
+COMPLETE = "complete"
+
+
+class UnknownBoard(LookupError):
+    """No board matches the name given; the message lists the known boards."""
+
+
+@dataclass(frozen=True)
+class ActionView:
+    """One action with everything a reply, an export or a digest shows about it."""
+
+    board: str
+    ref: str
+    text: str
+    lead: str | None
+    leads: tuple[str, ...]
+    subgroups: tuple[str, ...]
+    due: date | None
+    due_text: str | None
+    completed: date | None
+    status: str
+    last_update: datetime | None
+    priority_ref: str | None
+    priority: str | None
+    workstream_ref: str
+    workstream: str
+    kind: str
+    outcomes: str | None = None
+    kpis: str | None = None
+    position: tuple[int, int, int] = field(default=(0, 0, 0), compare=False)
+
+    @property
+    def subgroup(self) -> str | None:
+        """The owning sub-group(s) as one string, e.g. "IFPG / MEG"."""
+        return " / ".join(self.subgroups) or None
+
+    def is_overdue(self, today: date) -> bool:
+        """Past its target date and not complete."""
+        return self.status != COMPLETE and self.due is not None and self.due < today
+
+    def record(self, today: date | None = None) -> dict[str, Any]:
+        """The stable, documented record used by `say --json` and `export`."""
+        out: dict[str, Any] = {  # keys in RECORD_FIELDS order
+            "board": self.board,
+            "priority_ref": self.priority_ref,
+            "priority": self.priority,
+            "workstream_ref": self.workstream_ref,
+            "workstream": self.workstream,
+            "ref": self.ref,
+            "text": self.text,
+            "lead": self.lead,
+            "subgroup": self.subgroup,
+            "due": self.due.isoformat() if self.due else None,
+            "completed": self.completed.isoformat() if self.completed else None,
+            "status": self.status,
+            "last_update": self.last_update.isoformat() if self.last_update else None,
+            "kind": self.kind,
+            "due_text": self.due_text,
+            "outcomes": self.outcomes,
+            "kpis": self.kpis,
+        }
+        if today is not None:
+            out["overdue"] = self.is_overdue(today)
+        return out
+
+
+#: Field names of ActionView.record(), in order (the export's columns).
+RECORD_FIELDS = (
+    "board",
+    "priority_ref",
+    "priority",
+    "workstream_ref",
+    "workstream",
+    "ref",
+    "text",
+    "lead",
+    "subgroup",
+    "due",
+    "completed",
+    "status",
+    "last_update",
+    "kind",
+    "due_text",
+    "outcomes",
+    "kpis",
+)
+
+
+def list_boards(session: Session) -> list[Board]:
+    """All boards, by code."""
+    return list(session.exec(select(Board).order_by(col(Board.code))))
+
+
+def find_board(session: Session, name: str) -> Board:
+    """The board whose code, name, short name or alias is `name` (case-insensitive)."""
+    wanted = " ".join(name.split()).casefold()
+    boards = list_boards(session)
+    for board in boards:
+        spellings = {board.code, board.name, board.short_name, *board.aliases}
+        if wanted in {s.casefold() for s in spellings}:
+            return board
+    known = (
+        ", ".join(f"{b.code} ({b.short_name})" for b in boards) or "none: run `python -m bot seed`"
+    )
+    raise UnknownBoard(f"No board called {name!r}. Known boards: {known}.")
+
+
+def board_subgroups(session: Session, board_id: int) -> list[Subgroup]:
+    """The board's live sub-groups, by name."""
+    return list(
+        session.exec(
+            select(Subgroup)
+            .where(Subgroup.board_id == board_id, col(Subgroup.archived_at).is_(None))
+            .order_by(col(Subgroup.name))
+        )
+    )
+
+
+def board_priorities(session: Session, board_id: int) -> list[Priority]:
+    """The board's live priorities in plan order."""
+    return list(
+        session.exec(
+            select(Priority)
+            .where(Priority.board_id == board_id, col(Priority.archived_at).is_(None))
+            .order_by(col(Priority.position))
+        )
+    )
+
+
+def action_views(session: Session, board: Board) -> list[ActionView]:
+    """Every live action of `board` in plan order, with sub-groups and current status."""
+    assert board.id is not None
+    rows = session.exec(
+        select(Action, Workstream, Priority)
+        .join(Workstream, col(Action.workstream_id) == col(Workstream.id))
+        .join(Priority, col(Workstream.priority_id) == col(Priority.id), isouter=True)
+        .where(Action.board_id == board.id, col(Action.archived_at).is_(None))
+    ).all()
+
+    names: dict[int, list[str]] = defaultdict(list)
+    for action_id, sg_name in session.exec(
+        select(ActionSubgroup.action_id, Subgroup.name)
+        .join(Subgroup, col(ActionSubgroup.subgroup_id) == col(Subgroup.id))
+        .where(Subgroup.board_id == board.id)
+        .order_by(col(Subgroup.name))
+    ):
+        names[action_id].append(sg_name)
+
+    latest = _latest_updates(session, board.id)
+
+    views = []
+    for action, ws, pr in rows:
+        assert action.id is not None
+        update = latest.get(action.id)
+        completed = action.completed or (update.completed_on if update else None)
+        if completed is not None:
+            status = COMPLETE
+        elif update is not None and update.rag:
+            status = update.rag
+        else:
+            status = NO_UPDATE
+        due = update.new_due if update is not None and update.new_due else action.due
+        views.append(
+            ActionView(
+                board=board.code,
+                ref=action.ref,
+                text=action.text,
+                lead=action.lead,
+                leads=tuple(action.leads),
+                subgroups=tuple(names.get(action.id, ())),
+                due=due,
+                due_text=action.due_text,
+                completed=completed,
+                status=status,
+                last_update=update.created_at if update else None,
+                priority_ref=pr.ref if pr else None,
+                priority=pr.title if pr else None,
+                workstream_ref=ws.ref,
+                workstream=ws.title,
+                kind=action.kind,
+                outcomes=action.outcomes or ws.outcomes,
+                kpis=action.kpis or ws.kpis,
+                position=(pr.position if pr else 10_000, ws.position, action.position),
+            )
+        )
+    views.sort(key=lambda v: v.position)
+    return views
+
+
+def _latest_updates(session: Session, board_id: int) -> dict[int, ProgressUpdate]:
+    newest = (
+        select(func.max(ProgressUpdate.id).label("id"))
+        .join(Action, col(ProgressUpdate.action_id) == col(Action.id))
+        .where(Action.board_id == board_id)
+        .group_by(col(ProgressUpdate.action_id))
+        .subquery()
+    )
+    updates = session.exec(
+        select(ProgressUpdate).join(newest, col(ProgressUpdate.id) == newest.c.id)
+    )
+    return {u.action_id: u for u in updates}
+
+
+def plan_counts(session: Session, board_id: int) -> tuple[int, int, int]:
+    """(priorities, work streams, actions) that are live for the board."""
+
+    def count(model: Any) -> int:
+        return session.exec(
+            select(func.count())
+            .select_from(model)
+            .where(model.board_id == board_id, col(model.archived_at).is_(None))
+        ).one()
+
+    return count(Priority), count(Workstream), count(Action)

@@ -1,0 +1,186 @@
+"""A real HTTP server on loopback that speaks enough of Slack's Web API for the bot's tests.
+
+It records every call, is strict about Block Kit limits (like Slack, it answers
+`invalid_blocks`), and can be told to answer 429 with Retry-After or a channel error.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from itertools import count
+from typing import Any
+from urllib.parse import parse_qs
+
+BOT_USER_ID = "UBOTUSER1"
+BOT_ID = "BBOT00001"
+TEAM_ID = "T0TEAM001"
+
+
+@dataclass
+class Call:
+    path: str
+    method: str
+    args: dict[str, Any]
+    headers: dict[str, str]
+
+
+@dataclass
+class FakeSlack:
+    calls: list[Call] = field(default_factory=list)
+    rate_limit_once: set[str] = field(default_factory=set)
+    channel_errors: dict[str, str] = field(default_factory=dict)
+    users: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self._lock = threading.Condition()
+        self._ts = count(1)
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(length).decode()
+                ctype = self.headers.get("Content-Type", "")
+                if "json" in ctype:
+                    args = json.loads(raw or "{}")
+                else:
+                    args = {k: v[0] for k, v in parse_qs(raw).items()}
+                    for key in ("blocks", "view"):
+                        if isinstance(args.get(key), str):
+                            args[key] = json.loads(args[key])
+                status, headers, body = fake._answer(self.path, args, dict(self.headers))
+                payload = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json; charset=utf-8")
+                self.send_header("Content-Length", str(len(payload)))
+                for k, v in headers.items():
+                    self.send_header(k, v)
+                self.end_headers()
+                self.wfile.write(payload)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    @property
+    def api_url(self) -> str:
+        """What SLACK_API_URL / WebClient(base_url=…) should be."""
+        return f"{self.base}/api/"
+
+    def response_url(self, name: str = "r1") -> str:
+        """A response_url for slash commands and interactions, served by this fake."""
+        return f"{self.base}/response/{name}"
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    # -- behaviour ---------------------------------------------------------------------------
+
+    def _answer(
+        self, path: str, args: dict[str, Any], headers: dict[str, str]
+    ) -> tuple[int, dict[str, str], dict[str, Any]]:
+        method = path.rsplit("/", 1)[-1]
+        with self._lock:
+            if path.startswith("/api/") and method in self.rate_limit_once:
+                self.rate_limit_once.discard(method)
+                self.calls.append(Call(path, method + ":429", args, headers))
+                self._lock.notify_all()
+                return 429, {"Retry-After": "1"}, {"ok": False, "error": "ratelimited"}
+            self.calls.append(Call(path, method, args, headers))
+            self._lock.notify_all()
+        if path.startswith("/response/"):
+            problem = _block_problem(args.get("blocks"), 50)
+            return (
+                (200, {}, {"ok": False, "error": "invalid_blocks", "detail": problem})
+                if problem
+                else (200, {}, {"ok": True})
+            )
+        if method == "auth.test":
+            return (
+                200,
+                {},
+                {
+                    "ok": True,
+                    "user_id": BOT_USER_ID,
+                    "bot_id": BOT_ID,
+                    "team_id": TEAM_ID,
+                    "user": "lscb-bot",
+                    "team": "Test",
+                },
+            )
+        if method in ("chat.postMessage", "chat.postEphemeral", "chat.update"):
+            channel = args.get("channel", "")
+            if channel in self.channel_errors:
+                return 200, {}, {"ok": False, "error": self.channel_errors[channel]}
+            problem = _block_problem(args.get("blocks"), 50)
+            if problem:
+                return 200, {}, {"ok": False, "error": "invalid_blocks", "detail": problem}
+            return (
+                200,
+                {},
+                {"ok": True, "channel": channel, "ts": f"1700000000.{next(self._ts):06d}"},
+            )
+        if method in ("views.open", "views.publish", "views.update", "views.push"):
+            view = args.get("view") or {}
+            limit = 100
+            problem = _block_problem(view.get("blocks"), limit)
+            title = (view.get("title") or {}).get("text", "")
+            if len(title) > 24:
+                problem = f"title longer than 24: {title!r}"
+            if problem:
+                return 200, {}, {"ok": False, "error": "invalid_arguments", "detail": problem}
+            return 200, {}, {"ok": True, "view": {"id": "V1", **view}}
+        if method == "users.info":
+            user = self.users.get(args.get("user", ""))
+            if user is None:
+                return 200, {}, {"ok": False, "error": "user_not_found"}
+            return 200, {}, {"ok": True, "user": user}
+        return 200, {}, {"ok": True}
+
+    # -- inspection --------------------------------------------------------------------------
+
+    def calls_to(self, method: str) -> list[Call]:
+        with self._lock:
+            return [c for c in self.calls if c.method == method]
+
+    def wait_for(self, method: str, n: int = 1, timeout: float = 10.0) -> list[Call]:
+        """Block until `n` calls to `method` have arrived (listeners run after ack, in threads)."""
+        deadline = time.monotonic() + timeout
+        with self._lock:
+            while True:
+                found = [c for c in self.calls if c.method == method]
+                if len(found) >= n:
+                    return found
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    seen = [c.method for c in self.calls]
+                    raise AssertionError(f"expected {n} call(s) to {method}; saw {seen}")
+                self._lock.wait(remaining)
+
+
+def _block_problem(blocks: Any, limit: int) -> str | None:
+    if blocks is None:
+        return None
+    if isinstance(blocks, str):
+        blocks = json.loads(blocks)
+    if len(blocks) > limit:
+        return f"{len(blocks)} blocks (limit {limit})"
+    for block in blocks:
+        text = (block.get("text") or {}).get("text", "")
+        if block.get("type") == "section" and len(text) > 3000:
+            return "section text over 3000 characters"
+        if block.get("type") == "header" and len(text) > 150:
+            return "header over 150 characters"
+    return None
