@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 from sqlalchemy import Engine
@@ -259,115 +259,103 @@ def load_plan(engine: Engine, plan: Plan) -> LoadResult:
         return _Loader(session, plan).run()
 
 
+Row = TypeVar("Row", Board, Subgroup, Priority, Workstream, Action)
+
+
 class _Loader:
     def __init__(self, session: Session, plan: Plan) -> None:
         self.s = session
         self.plan = plan
         self.changes = {"added": 0, "updated": 0, "archived": 0, "restored": 0}
 
-    def _apply(self, row: Any, values: dict[str, Any]) -> None:
-        """Set `values` on `row`, counting a change only when something differs."""
-        if row.id is None:
-            for key, value in values.items():
-                setattr(row, key, value)
+    def _sync(
+        self, model: type[Row], existing: Iterable[Row], key: str, wanted: list[dict[str, Any]]
+    ) -> dict[str, Row]:
+        """Make the rows of `model` match `wanted` (matched on `key`); archive the rest."""
+        rows: dict[str, Row] = {getattr(row, key): row for row in existing}
+        for values in wanted:
+            row = rows.get(values[key])
+            if row is None:
+                row = model(**values)
+                self.s.add(row)
+                self.changes["added"] += 1
+                rows[values[key]] = row
+                continue
+            changed = False
+            for field_name, value in values.items():
+                if getattr(row, field_name) != value:
+                    setattr(row, field_name, value)
+                    changed = True
+            if getattr(row, "archived_at", None) is not None:
+                row.archived_at = None  # type: ignore[union-attr]
+                self.changes["restored"] += 1
+            elif changed:
+                self.changes["updated"] += 1
             self.s.add(row)
-            self.s.flush()
-            self.changes["added"] += 1
-            return
-        changed = False
-        for key, value in values.items():
-            if getattr(row, key) != value:
-                setattr(row, key, value)
-                changed = True
-        if getattr(row, "archived_at", None) is not None:
-            row.archived_at = None
-            self.changes["restored"] += 1
-            changed = True
-        elif changed:
-            self.changes["updated"] += 1
-        if changed:
-            self.s.add(row)
-
-    def _archive_missing(self, rows: Iterable[Any], keep: set[str], key: str) -> None:
+        keep = {values[key] for values in wanted}
         now = utcnow()
-        for row in rows:
-            if getattr(row, key) not in keep and row.archived_at is None:
-                row.archived_at = now
+        for name, row in rows.items():
+            if name not in keep and getattr(row, "archived_at", None) is None:
+                row.archived_at = now  # type: ignore[union-attr]
                 self.s.add(row)
                 self.changes["archived"] += 1
+        self.s.flush()
+        return rows
+
+    def _live(self, model: type[Row], board_id: int) -> list[Row]:
+        return list(self.s.exec(select(model).where(model.board_id == board_id)))  # type: ignore[attr-defined]
 
     def run(self) -> LoadResult:
         d = self.plan.data
-        board = self.s.exec(select(Board).where(Board.code == d.board.code)).first() or Board()
-        self._apply(board, d.board.model_dump())
+        existing = self.s.exec(select(Board).where(Board.code == d.board.code)).all()
+        board = self._sync(Board, existing, "code", [d.board.model_dump()])[d.board.code]
         assert board.id is not None
         bid = board.id
 
-        subgroups = {
-            sg.name: sg for sg in self.s.exec(select(Subgroup).where(Subgroup.board_id == bid))
-        }
-        for entry in d.subgroups:
-            row = subgroups.get(entry.name) or Subgroup(board_id=bid)
-            self._apply(row, entry.model_dump())
-            subgroups[entry.name] = row
-        self._archive_missing(subgroups.values(), {e.name for e in d.subgroups}, "name")
+        subgroups = self._sync(
+            Subgroup,
+            self._live(Subgroup, bid),
+            "name",
+            [e.model_dump() | {"board_id": bid} for e in d.subgroups],
+        )
+        priorities = self._sync(
+            Priority,
+            self._live(Priority, bid),
+            "ref",
+            [e.model_dump() | {"board_id": bid, "position": i} for i, e in enumerate(d.priorities)],
+        )
 
-        priorities = {
-            p.ref: p for p in self.s.exec(select(Priority).where(Priority.board_id == bid))
-        }
-        for pos, entry in enumerate(d.priorities):
-            row = priorities.get(entry.ref) or Priority(board_id=bid)
-            self._apply(row, entry.model_dump() | {"position": pos})
-            priorities[entry.ref] = row
-        self._archive_missing(priorities.values(), {e.ref for e in d.priorities}, "ref")
+        def subgroup_id(name: str) -> int | None:
+            return subgroups[self.plan.subgroup_name(name)].id
 
-        workstreams = {
-            w.ref: w for w in self.s.exec(select(Workstream).where(Workstream.board_id == bid))
-        }
-        for pos, entry in enumerate(d.workstreams):
-            row = workstreams.get(entry.ref) or Workstream(board_id=bid)
-            values = entry.model_dump(exclude={"priority", "subgroup"})
-            values["priority_id"] = priorities[entry.priority].id if entry.priority else None
-            values["subgroup_id"] = (
-                subgroups[self.plan.subgroup_name(entry.subgroup)].id if entry.subgroup else None
-            )
-            self._apply(row, values | {"position": pos})
-            workstreams[entry.ref] = row
-        self._archive_missing(workstreams.values(), {e.ref for e in d.workstreams}, "ref")
-
-        actions = {a.ref: a for a in self.s.exec(select(Action).where(Action.board_id == bid))}
-        links = {
-            (link.action_id, link.subgroup_id)
-            for link in self.s.exec(
-                select(ActionSubgroup).join(Action).where(Action.board_id == bid)
-            )
-        }
-        wanted_links: set[tuple[int, int]] = set()
-        for pos, entry in enumerate(d.actions):
-            row = actions.get(entry.ref) or Action(board_id=bid)
-            values = entry.model_dump(exclude={"workstream", "subgroups"})
-            values["workstream_id"] = workstreams[entry.workstream].id
-            self._apply(row, values | {"position": pos})
-            actions[entry.ref] = row
-            assert row.id is not None
-            for name in entry.subgroups:
-                sg_id = subgroups[self.plan.subgroup_name(name)].id
-                assert sg_id is not None
-                wanted_links.add((row.id, sg_id))
-        self._archive_missing(actions.values(), {e.ref for e in d.actions}, "ref")
-
-        for action_id, subgroup_id in wanted_links - links:
-            self.s.add(ActionSubgroup(action_id=action_id, subgroup_id=subgroup_id))
-        stale = links - wanted_links
-        for action_id, subgroup_id in stale:
-            self.s.exec(
-                delete(ActionSubgroup).where(
-                    col(ActionSubgroup.action_id) == action_id,
-                    col(ActionSubgroup.subgroup_id) == subgroup_id,
-                )
-            )
-        if (wanted_links - links or stale) and not any(self.changes.values()):
-            self.changes["updated"] += 1
+        workstreams = self._sync(
+            Workstream,
+            self._live(Workstream, bid),
+            "ref",
+            [
+                e.model_dump(exclude={"priority", "subgroup"})
+                | {
+                    "board_id": bid,
+                    "position": i,
+                    "priority_id": priorities[e.priority].id if e.priority else None,
+                    "subgroup_id": subgroup_id(e.subgroup) if e.subgroup else None,
+                }
+                for i, e in enumerate(d.workstreams)
+            ],
+        )
+        actions = self._sync(
+            Action,
+            self._live(Action, bid),
+            "ref",
+            [
+                e.model_dump(exclude={"workstream", "subgroups"})
+                | {"board_id": bid, "position": i, "workstream_id": workstreams[e.workstream].id}
+                for i, e in enumerate(d.actions)
+            ],
+        )
+        self._sync_links(
+            bid, {(actions[e.ref].id, subgroup_id(name)) for e in d.actions for name in e.subgroups}
+        )
 
         if any(self.changes.values()):
             self.s.add(
@@ -388,3 +376,25 @@ class _Loader:
             actions=len(d.actions),
             changes=dict(self.changes),
         )
+
+    def _sync_links(self, board_id: int, wanted: set[tuple[int | None, int | None]]) -> None:
+        """Make the action ↔ sub-group links match the file (links carry no history)."""
+        links = {
+            (link.action_id, link.subgroup_id)
+            for link in self.s.exec(
+                select(ActionSubgroup).join(Action).where(Action.board_id == board_id)
+            )
+        }
+        added, removed = wanted - links, links - wanted
+        for action_id, subgroup_id in added:
+            assert action_id is not None and subgroup_id is not None
+            self.s.add(ActionSubgroup(action_id=action_id, subgroup_id=subgroup_id))
+        for action_id, subgroup_id in removed:
+            self.s.exec(
+                delete(ActionSubgroup).where(
+                    col(ActionSubgroup.action_id) == action_id,
+                    col(ActionSubgroup.subgroup_id) == subgroup_id,
+                )
+            )
+        if (added or removed) and not any(self.changes.values()):
+            self.changes["updated"] += 1
