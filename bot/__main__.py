@@ -135,6 +135,7 @@ def _say(settings: Settings, engine: Engine, args: argparse.Namespace) -> int:
         board_name=args.board,
         channel_id=args.channel,
         today=args.today,
+        admin_ids=settings.admin_user_ids,
     )
     if args.json:
         print(json.dumps(reply.to_json(ctx.today), indent=2, ensure_ascii=False))

@@ -37,10 +37,21 @@ def make_client(settings: Settings) -> WebClient:
     return client
 
 
-def create_app(settings: Settings, engine: Engine, client: WebClient | None = None) -> App:
-    """Build the Bolt app and register every listener."""
+def create_app(
+    settings: Settings,
+    engine: Engine,
+    client: WebClient | None = None,
+    *,
+    process_before_response: bool = False,
+) -> App:
+    """Build the Bolt app and register every listener.
+
+    `process_before_response=True` runs listeners before answering Slack (FaaS hosts, and
+    benchmarks that time the whole answer).
+    """
     app = App(
         client=client or make_client(settings),
+        process_before_response=process_before_response,
         signing_secret=settings.slack_signing_secret,
         request_verification_enabled=settings.slack_signing_secret is not None,
         logger=logging.getLogger("slack_bolt"),

@@ -65,7 +65,14 @@ def run_console(
             except ValueError:
                 write("Give the date as YYYY-MM-DD.")
             continue
-        reply, _ = respond(engine, user_id=user, text=text, board_name=code, today=today)
+        reply, _ = respond(
+            engine,
+            user_id=user,
+            text=text,
+            board_name=code,
+            today=today,
+            admin_ids=settings.admin_user_ids,
+        )
         write(plain_text(reply))
     return 0
 

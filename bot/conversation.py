@@ -7,11 +7,16 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from time import monotonic
+from weakref import WeakKeyDictionary
 
+from slack_sdk.models.blocks import MarkdownTextObject, SectionBlock
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
+from bot import answers, identity
 from bot.clock import noon_london, now_utc, today_london
+from bot.questions import Intent, parse
 from bot.render import RAG_EMOJI, BlockBuilder, Reply, escape, join_counts
 from store.db import session_scope
 from store.models import Board, Person
@@ -20,7 +25,9 @@ from store.queries import (
     NO_UPDATE,
     UnknownBoard,
     action_views,
+    board_name_index,
     board_priorities,
+    board_subgroups,
     find_board,
     list_boards,
 )
@@ -30,16 +37,20 @@ logger = logging.getLogger(__name__)
 # -- wording -----------------------------------------------------------------------------------
 
 NO_BOARD = (
-    "I don't know which board you're on yet. Ask an admin to set it, or name a board, "
-    "e.g. `overview WSCB`. Boards: {boards}."
+    "I don't know which board you're on yet. Pick one with `/lscb board <name>`, "
+    "or name it in your question, e.g. “Dudley's MASH actions”. Boards: {boards}."
 )
 HELP_INTRO = "I answer questions about *{board}*'s business plan ({period}). Try:"
-HELP_EXAMPLES = ("overview", "help")
-NOT_UNDERSTOOD = (
-    "Sorry, I didn't understand {text}. I can give you the plan *overview* or this *help*."
+HELP_SETUP = (
+    "Tell me who you are with `/lscb iam <role or sub-group>` (e.g. `/lscb iam {lead}`), "
+    "and “my actions” will find yours. `/lscb whoami` shows what I know about you."
 )
-EMPTY = "Ask me about the business plan: try `overview` or `help`."
+EMPTY = "Ask me about the business plan: try `help`."
 UNKNOWN_COMMAND = "I don't know the command `{command}`. Commands: {known}."
+LSCB_HELP = (
+    "`/lscb iam <role or sub-group>` · `/lscb board <name>` · `/lscb whoami` · "
+    "`/lscb assign @person <role>` (admins) · `/lscb <any question>`"
+)
 
 
 @dataclass(frozen=True)
@@ -52,6 +63,7 @@ class Context:
     channel_id: str | None = None
     today: date = field(default_factory=today_london)
     now: datetime = field(default_factory=now_utc)
+    admin_ids: frozenset[str] = frozenset()
 
 
 def make_context(
@@ -62,6 +74,7 @@ def make_context(
     default_board: str | None = None,
     channel_id: str | None = None,
     today: date | None = None,
+    admin_ids: frozenset[str] = frozenset(),
 ) -> Context:
     """Build the asker's context: the board named, else their own, else the default board.
 
@@ -78,9 +91,8 @@ def make_context(
             board = find_board(session, default_board)
         except UnknownBoard:
             logger.warning("DEFAULT_BOARD names no known board")
-    if today is not None:
-        return Context(user_id, board, person, channel_id, today, noon_london(today))
-    return Context(user_id, board, person, channel_id)
+    now = noon_london(today) if today is not None else now_utc()
+    return Context(user_id, board, person, channel_id, today or today_london(now), now, admin_ids)
 
 
 def handle(session: Session, ctx: Context, text: str) -> Reply:
@@ -95,31 +107,76 @@ def handle(session: Session, ctx: Context, text: str) -> Reply:
             known = ", ".join(f"`{c}`" for c in COMMANDS)
             return Reply(text=UNKNOWN_COMMAND.format(command=escape(command), known=known))
         return handler(session, ctx, rest.strip())
-    return answer(session, ctx, text)
+    return ask(session, ctx, text)
 
 
 def _clean(text: str) -> str:
     """Drop a leading @mention and surrounding space."""
-    return re.sub(r"^\s*<@[A-Z0-9]+>\s*", "", text or "").strip()
+    return re.sub(r"^\s*<@[A-Z0-9]+(?:\|[^>]*)?>\s*", "", text or "").strip()
 
 
-def answer(session: Session, ctx: Context, text: str) -> Reply:
-    """Answer a plain-words question."""
-    words = text.lower().strip(" ?!.")
-    board_name = None
-    match = re.match(r"^(overview|plan|summary|priorities)(?:\s+(?:of|for)?\s*(.+))?$", words)
-    if match:
-        board_name = match.group(2)
-        try:
-            board = find_board(session, board_name) if board_name else ctx.board
-        except UnknownBoard as exc:
-            return Reply(text=escape(str(exc)))
-        if board is None:
-            return _no_board(session)
+def ask(session: Session, ctx: Context, text: str) -> Reply:
+    """Answer a plain-words question about the plan."""
+    board, text = _board_in_question(session, ctx.board, text)
+    query = parse(text, ctx.today)
+    if board is None:
+        return _no_board(session)
+    if query.intent is Intent.HELP:
+        return help_reply(session, ctx, board)
+    if query.intent is Intent.OVERVIEW:
         return overview(session, ctx, board)
-    if words in ("help", "hi", "hello", "?"):
-        return help_reply(session, ctx)
-    return Reply(text=NOT_UNDERSTOOD.format(text=f"“{escape(text)}”"))
+    if query.intent is Intent.PRIORITIES:
+        return overview(session, ctx, board, title="Strategic priorities of ")
+    if query.intent is Intent.SUBGROUPS:
+        return subgroups_reply(session, board)
+    person = ctx.person if ctx.person is None or ctx.person.board_id == board.id else None
+    views = action_views(session, board)
+    return answers.answer(session, board, person, query, views, ctx.today, ctx.now)
+
+
+def _board_in_question(
+    session: Session, board: Board | None, text: str
+) -> tuple[Board | None, str]:
+    """A board the question names ("Dudley's MASH actions"), and the text without its name.
+
+    Looks each run of up to five words up in a cached name index, so the cost does not grow
+    with the number of boards.
+    """
+    index = _board_names(session)
+    words = text.split()
+    keys = [re.sub(r"(?:'s|s'|’s)$", "", w.lower()).strip("?,.!:;") for w in words]
+    for size in range(min(5, len(words)), 0, -1):
+        for start in range(len(words) - size + 1):
+            phrase = " ".join(keys[start : start + size])
+            board_id = index.get(phrase)
+            if board_id is not None:
+                found = session.get(Board, board_id)
+                if found is not None:
+                    rest = words[:start] + words[start + size :]
+                    if (
+                        rest
+                        and rest[-1].lower() in ("for", "in", "at", "on", "of")
+                        and (start + size == len(words))
+                    ):
+                        rest = rest[:-1]
+                    return found, " ".join(rest)
+    return board, text
+
+
+_NAME_CACHE: WeakKeyDictionary[Engine, tuple[float, dict[str, int]]] = WeakKeyDictionary()
+NAME_CACHE_SECONDS = 60.0
+
+
+def _board_names(session: Session) -> dict[str, int]:
+    """board_name_index(), cached per engine for a minute (boards change only on seeding)."""
+    engine = session.get_bind()
+    assert isinstance(engine, Engine)
+    cached = _NAME_CACHE.get(engine)
+    if cached is not None and monotonic() - cached[0] < NAME_CACHE_SECONDS:
+        return cached[1]
+    index = {k: v for k, v in board_name_index(session).items() if len(k) > 2}
+    _NAME_CACHE[engine] = (monotonic(), index)
+    return index
 
 
 def _no_board(session: Session) -> Reply:
@@ -127,18 +184,46 @@ def _no_board(session: Session) -> Reply:
     return Reply(text=NO_BOARD.format(boards=boards or "none loaded"))
 
 
-def help_reply(session: Session, ctx: Context) -> Reply:
+def help_reply(session: Session, ctx: Context, board: Board | None = None) -> Reply:
     """What the bot can do, with examples from the asker's own board."""
-    if ctx.board is None:
+    board = board or ctx.board
+    if board is None:
         return _no_board(session)
+    views = action_views(session, board)
+    examples = answers.example_questions(views)
+    stream = next((v for v in views if v.workstream_ref), None)
+    if stream is not None:
+        examples.insert(1, f"who leads {stream.workstream_ref}")
+    examples += [
+        "what's due in the next 30 days",
+        "what are the priorities",
+        "what changed this week",
+    ]
     b = BlockBuilder()
-    intro = HELP_INTRO.format(board=escape(ctx.board.short_name), period=escape(ctx.board.period))
-    b.section(intro + "\n" + "\n".join(f"• `{example}`" for example in HELP_EXAMPLES))
+    intro = HELP_INTRO.format(board=escape(board.short_name), period=escape(board.period))
+    b.section(intro + "\n" + "\n".join(f"• `{escape(example)}`" for example in examples))
+    lead = next((lead for v in views for lead in v.leads), "Business Manager")
+    b.context(HELP_SETUP.format(lead=escape(lead)))
     return Reply(text=intro, blocks=b.blocks)
 
 
-def overview(session: Session, ctx: Context, board: Board) -> Reply:
+def subgroups_reply(session: Session, board: Board) -> Reply:
+    """The board's sub-groups with how many actions each owns."""
+    assert board.id is not None
+    views = action_views(session, board)
+    counts = Counter(name for v in views for name in v.subgroups)
+    b = BlockBuilder()
+    lines = [f"*Sub-groups of {escape(board.short_name)}*"]
+    for sg in board_subgroups(session, board.id):
+        aka = f" (also: {escape(', '.join(sg.aliases))})" if sg.aliases else ""
+        lines.append(f"• {escape(sg.name)}{aka}: {counts.get(sg.name, 0)} actions")
+    b.section("\n".join(lines))
+    return Reply(text=f"Sub-groups of {board.short_name}", blocks=b.blocks)
+
+
+def overview(session: Session, ctx: Context | None, board: Board, title: str = "") -> Reply:
     """The plan at a glance: each priority with its work streams, actions and RAG counts."""
+    today = ctx.today if ctx is not None else today_london()
     assert board.id is not None
     views = action_views(session, board)
     by_priority: dict[str | None, list] = {}
@@ -146,8 +231,8 @@ def overview(session: Session, ctx: Context, board: Board) -> Reply:
         by_priority.setdefault(view.priority_ref, []).append(view)
 
     b = BlockBuilder()
-    b.header(f"{board.short_name} business plan {board.period}")
-    overdue = sum(v.is_overdue(ctx.today) for v in views)
+    b.header(f"{title}{board.short_name} business plan {board.period}")
+    overdue = sum(v.is_overdue(today) for v in views)
     summary = (
         f"{len(views)} actions across {len(board_priorities(session, board.id))} priorities"
         f" · {_rag_summary(views)}" + (f" · *{overdue} overdue*" if overdue else "")
@@ -164,9 +249,10 @@ def overview(session: Session, ctx: Context, board: Board) -> Reply:
     if extra:
         streams = dict.fromkeys((v.workstream_ref, v.workstream) for v in extra)
         lines = ["*Also monitored*"] + [f"• {escape(r)} {escape(t)}" for r, t in streams]
-        lines.append(f"_{len(extra)} items · {_rag_summary(extra)}_")
+        noun = "item" if len(extra) == 1 else "items"
+        lines.append(f"_{len(extra)} {noun} · {_rag_summary(extra)}_")
         b.section("\n".join(lines))
-    text = f"{board.short_name} business plan {board.period}: {summary}"
+    text = f"{title}{board.short_name} business plan {board.period}: {summary}"
     return Reply(text=text, blocks=b.blocks)
 
 
@@ -177,10 +263,22 @@ def _rag_summary(views: list) -> str:
 
 
 def _lscb_command(session: Session, ctx: Context, rest: str) -> Reply:
-    sub = rest.split(" ", 1)[0].lower() if rest else "help"
-    if sub in ("help", ""):
-        return help_reply(session, ctx)
-    return answer(session, ctx, rest)
+    sub, _, args = rest.partition(" ")
+    sub, args = sub.lower(), args.strip()
+    if sub in ("", "help"):
+        reply = help_reply(session, ctx)
+        reply.blocks.append(SectionBlock(text=MarkdownTextObject(text=LSCB_HELP)))
+        return reply
+    if sub in ("iam", "whoami", "assign", "board"):
+        person = identity.person_for(session, ctx.user_id, ctx.admin_ids)
+        if sub == "iam":
+            return Reply(text=identity.iam(session, person, ctx.board, args))
+        if sub == "whoami":
+            return Reply(text=identity.whoami(session, person))
+        if sub == "assign":
+            return Reply(text=identity.assign(session, person, ctx.board, args))
+        return Reply(text=identity.set_board(session, person, args))
+    return ask(session, ctx, rest)
 
 
 COMMANDS = {"/lscb": _lscb_command}
@@ -195,6 +293,7 @@ def respond(
     default_board: str | None = None,
     channel_id: str | None = None,
     today: date | None = None,
+    admin_ids: frozenset[str] = frozenset(),
 ) -> tuple[Reply, Context]:
     """Open a session, build the context and answer: the door Slack, console and `say` share.
 
@@ -208,5 +307,6 @@ def respond(
             default_board=default_board,
             channel_id=channel_id,
             today=today,
+            admin_ids=admin_ids,
         )
         return handle(session, ctx, text), ctx

@@ -23,6 +23,7 @@ def register(app: App, deps: Deps) -> None:
             user_id=command["user_id"],
             text=f"/lscb {command.get('text', '')}",
             default_board=deps.settings.default_board,
+            admin_ids=deps.settings.admin_user_ids,
             channel_id=command.get("channel_id"),
         )
         respond(text=answer.text, blocks=answer.blocks_json() or None, response_type="ephemeral")

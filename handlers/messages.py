@@ -21,6 +21,7 @@ def register(app: App, deps: Deps) -> None:
             user_id=event["user"],
             text=event.get("text", ""),
             default_board=deps.settings.default_board,
+            admin_ids=deps.settings.admin_user_ids,
             channel_id=event.get("channel"),
         )
         say(text=answer.text, blocks=answer.blocks_json() or None, thread_ts=thread_ts)

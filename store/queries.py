@@ -14,6 +14,8 @@ from store.models import (
     Action,
     ActionSubgroup,
     Board,
+    Person,
+    PersonSubgroup,
     Priority,
     ProgressUpdate,
     Subgroup,
@@ -117,15 +119,28 @@ def list_boards(session: Session) -> list[Board]:
 def find_board(session: Session, name: str) -> Board:
     """The board whose code, name, short name or alias is `name` (case-insensitive)."""
     wanted = " ".join(name.split()).casefold()
+    by_code = session.exec(select(Board).where(func.upper(Board.code) == wanted.upper())).first()
+    if by_code is not None:
+        return by_code
     boards = list_boards(session)
     for board in boards:
-        spellings = {board.code, board.name, board.short_name, *board.aliases}
-        if wanted in {s.casefold() for s in spellings}:
+        if wanted in {s.casefold() for s in board_names(board)}:
             return board
     known = (
         ", ".join(f"{b.code} ({b.short_name})" for b in boards) or "none: run `python -m bot seed`"
     )
     raise UnknownBoard(f"No board called {name!r}. Known boards: {known}.")
+
+
+def board_names(board: Board) -> set[str]:
+    """Every name a person may use for the board: code, names, aliases and the place name."""
+    return {board.code, board.name, board.short_name, *board.aliases, board.short_name.split()[0]}
+
+
+def board_name_index(session: Session) -> dict[str, int]:
+    """Lower-cased board names → board id, for spotting a board named inside a question."""
+    rows = session.exec(select(Board)).all()
+    return {n.casefold(): b.id for b in rows for n in board_names(b) if b.id is not None}
 
 
 def board_subgroups(session: Session, board_id: int) -> list[Subgroup]:
@@ -235,3 +250,67 @@ def plan_counts(session: Session, board_id: int) -> tuple[int, int, int]:
         ).one()
 
     return count(Priority), count(Workstream), count(Action)
+
+
+def person_subgroup_ids(session: Session, person_id: int) -> list[int]:
+    """Ids of the sub-groups a person belongs to."""
+    return list(
+        session.exec(
+            select(PersonSubgroup.subgroup_id).where(PersonSubgroup.person_id == person_id)
+        )
+    )
+
+
+def person_subgroup_names(session: Session, person: Person) -> list[str]:
+    """Names of the sub-groups the person belongs to."""
+    assert person.id is not None
+    return list(
+        session.exec(
+            select(Subgroup.name)
+            .join(PersonSubgroup, col(PersonSubgroup.subgroup_id) == col(Subgroup.id))
+            .where(PersonSubgroup.person_id == person.id, col(Subgroup.archived_at).is_(None))
+            .order_by(col(Subgroup.name))
+        )
+    )
+
+
+@dataclass(frozen=True)
+class UpdateView:
+    """A progress update with what a reader needs beside it."""
+
+    ref: str
+    action_text: str
+    author: str
+    created_at: datetime
+    rag: str | None
+    previous_rag: str | None
+    note: str | None
+
+
+def updates_since(session: Session, board_id: int, since: datetime) -> list[UpdateView]:
+    """The board's progress updates at or after `since`, oldest first, with the RAG before each."""
+    rows = session.exec(
+        select(ProgressUpdate, Action.ref, Action.text)
+        .join(Action, col(ProgressUpdate.action_id) == col(Action.id))
+        .where(Action.board_id == board_id)
+        .order_by(col(ProgressUpdate.action_id), col(ProgressUpdate.id))
+    ).all()
+    previous: dict[int, str | None] = {}
+    out: list[UpdateView] = []
+    for update, ref, text in rows:
+        if update.created_at >= since:
+            out.append(
+                UpdateView(
+                    ref,
+                    text,
+                    update.author_slack_user_id,
+                    update.created_at,
+                    update.rag,
+                    previous.get(update.action_id),
+                    update.note,
+                )
+            )
+        if update.rag:
+            previous[update.action_id] = update.rag
+    out.sort(key=lambda u: u.created_at)
+    return out

@@ -163,3 +163,13 @@ def command_request(
         }
     )
     return signed_request(body, "application/x-www-form-urlencoded")
+
+
+MINI_PLANS = Path(__file__).parent / "data" / "plans"
+
+
+@pytest.fixture
+def mini(engine: Engine) -> Engine:
+    """A database holding only the small Testshire plan (tests/data/plans/mini.toml)."""
+    load_all(engine, MINI_PLANS)
+    return engine

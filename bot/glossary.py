@@ -1,0 +1,69 @@
+"""The field's acronyms and synonyms, so "CSE" finds "child sexual exploitation" and back again.
+
+Each entry maps phrases that mean the same thing to one canonical token. Plan text and
+questions are both rewritten with it before matching, so either spelling finds the other.
+"""
+
+from __future__ import annotations
+
+import re
+
+# canonical token: phrases (lower case) that stand for it
+SYNONYMS: dict[str, tuple[str, ...]] = {
+    "cse": ("child sexual exploitation", "sexual exploitation", "cse"),
+    "fgm": ("female genital mutilation", "fgm"),
+    "mash": ("multi agency safeguarding hub", "multi-agency safeguarding hub", "mash"),
+    "gcp2": ("graded care profile 2", "graded care profile", "gcp2", "gcp 2", "gcp"),
+    "scr": ("serious case reviews", "serious case review", "scrs", "scr"),
+    "plr": ("partnership learning review", "plr"),
+    "cdop": ("child death overview panel", "child death review", "cdop"),
+    "lado": ("local authority designated officer", "lado"),
+    "da": ("domestic abuse", "domestic violence", "da"),
+    "marac": ("marac",),
+    "mappa": ("mappa",),
+    "lac": ("looked after children", "looked-after children", "children in care", "lac"),
+    "iro": ("independent reviewing officer", "iro"),
+    "yot": ("youth offending team", "yot"),
+    "wt2018": ("working together 2018", "wt 2018", "wt2018"),
+    "cyp": ("children and young people", "young people", "cyp"),
+    "qa": ("quality assurance", "qa"),
+    "s11": ("section 11", "s11", "s 11"),
+    "s175": ("section 175", "s175", "s 175"),
+    "s47": ("section 47", "s47", "s 47"),
+    "voc": (
+        "voice of the child",
+        "voice of children",
+        "child's voice",
+        "childs voice",
+        "voice of young people",
+        "voc",
+    ),
+    "earlyhelp": ("early help",),
+    "missing": ("missing from home", "go missing", "missing children", "missing"),
+    "neglect": ("childhood neglect", "child neglect", "neglected", "neglect"),
+    "ofsted": ("ofsted",),
+    "online": ("e-safety", "esafety", "online safety", "internet safety", "online"),
+    "training": ("training", "learning and development", "courses"),
+    "audit": ("audits", "auditing", "audit"),
+    "procedures": ("procedures", "policies", "policy"),
+    "p&p": ("policy and procedures", "policies and procedures", "p&p"),
+    "l&i": ("learning and improvement", "l&i"),
+}
+
+_PATTERNS: list[tuple[re.Pattern[str], str]] = sorted(
+    (
+        (re.compile(r"(?<![a-z0-9])" + re.escape(phrase) + r"(?![a-z0-9])"), token)
+        for token, phrases in SYNONYMS.items()
+        for phrase in phrases
+        if phrase != token
+    ),
+    key=lambda pair: -len(pair[0].pattern),
+)
+
+
+def canonicalise(text: str) -> str:
+    """Lower-case `text` with every known phrase replaced by its canonical token."""
+    text = text.lower().replace("’", "'").replace("–", "-")
+    for pattern, token in _PATTERNS:
+        text = pattern.sub(f" {token} ", text)
+    return text
