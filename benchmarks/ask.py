@@ -20,6 +20,7 @@ import random
 import sys
 import tempfile
 import time
+from datetime import date
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -95,7 +96,7 @@ def synthetic_plans(n_boards: int, n_actions: int, seed: int = 7) -> list[Plan]:
                     "lead": lead,
                     "leads": [lead],
                     "subgroups": [rng.choice(groups)],
-                    "due": f"2018-{rng.randint(5, 12):02d}-{rng.randint(1, 28):02d}",
+                    "due": date(2018, rng.randint(5, 12), rng.randint(1, 28)),
                 }
             )
         plans.append(Plan(Path(f"{code}.toml"), PlanFile.model_validate(doc)))

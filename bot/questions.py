@@ -114,8 +114,10 @@ def parse(text: str, today: date) -> Query:
     if OVERVIEW_RE.match(words):
         return Query(Intent.OVERVIEW, raw)
 
-    due, words = _due_window(words, today)
     since, words = _since(words, today)
+    due: DueWindow | None = None
+    if since is None and not CHANGES_RE.search(words):
+        due, words = _due_window(words, today)
 
     intent = Intent.ACTIONS
     if WHO_RE.search(words):

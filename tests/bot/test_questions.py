@@ -17,7 +17,7 @@ from sqlalchemy import Engine
 
 from bot.conversation import respond
 
-QUESTIONS = Path(__file__).parent.parent / "questions" / "questions.toml"
+QUESTIONS = Path(__file__).parent.parent / "questions"
 REQUIRED_RATE = 0.90
 
 
@@ -44,17 +44,22 @@ class Question:
 
 
 def load_questions() -> list[Question]:
-    data = tomllib.loads(QUESTIONS.read_text(encoding="utf-8"))
+    """Every question in tests/questions/*.toml (one file per board)."""
+    entries = [
+        (path.stem, q)
+        for path in sorted(QUESTIONS.glob("*.toml"))
+        for q in tomllib.loads(path.read_text(encoding="utf-8"))["question"]
+    ]
     return [
         Question(
             n=i,
-            board=q["board"],
+            board=q.get("board", stem.upper()),
             text=q["text"],
             expect=frozenset(q.get("expect", [])),
             today=q.get("today"),
             roles=tuple(q.get("roles", [])),
         )
-        for i, q in enumerate(data["question"])
+        for i, (stem, q) in enumerate(entries)
     ]
 
 

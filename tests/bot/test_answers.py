@@ -1,0 +1,136 @@
+"""Replies people can use: right actions, within Slack's limits, escaped, honest when lost."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from sqlalchemy import Engine
+from sqlmodel import Session, select
+
+from bot.clock import now_utc
+from bot.conversation import respond
+from seed.loader import Plan, PlanFile, load_plan
+from store.models import Action, ProgressUpdate
+
+
+def ask(engine: Engine, text: str, today: date | None = date(2020, 6, 1), user: str = "U1"):
+    reply, _ = respond(engine, user_id=user, text=text, board_name="TSCB", today=today)
+    return reply
+
+
+def big_plan(n: int) -> Plan:
+    doc = {
+        "board": {
+            "code": "BIG",
+            "name": "Big Safeguarding Children Board",
+            "short_name": "Big SCB",
+            "period": "2020/21",
+            "period_start": date(2020, 4, 1),
+            "period_end": date(2021, 3, 31),
+            "source": "synthetic",
+            "shape": "objectives",
+        },
+        "subgroups": [{"name": "MEG"}],
+        "priorities": [{"ref": "1", "title": "Keeping every child safe"}],
+        "workstreams": [{"ref": "1.1", "priority": "1", "title": "Audit programme"}],
+        "actions": [
+            {
+                "ref": f"1.1-{i}",
+                "workstream": "1.1",
+                "text": f"Audit number {i} <!channel>",
+                "lead": "MEG",
+                "leads": ["MEG"],
+                "subgroups": ["MEG"],
+                "due": date(2020, 5, 1 + i % 28) if i % 3 else date(2021, 1, 1),
+            }
+            for i in range(n)
+        ],
+    }
+    return Plan(Path("big.toml"), PlanFile.model_validate(doc))
+
+
+def test_long_lists_stay_inside_slack_limits_most_urgent_first(engine: Engine) -> None:
+    load_plan(engine, big_plan(120))
+    reply, _ = respond(
+        engine,
+        user_id="U1",
+        text="what is MEG working on",
+        board_name="BIG",
+        today=date(2020, 6, 1),
+    )
+    blocks = reply.blocks_json()
+    assert len(blocks) <= 50
+    assert len(reply.actions) == 120  # the reply is about all of them…
+    assert reply.text.startswith("120 actions for MEG")
+    assert "Showing the" in blocks[-1]["elements"][0]["text"]  # …and says what it left out
+    shown = [b["text"]["text"] for b in blocks if b["type"] == "section"][1:]
+    assert all("OVERDUE" in s for s in shown)  # overdue ones come first
+    assert "<!channel>" not in str(blocks) and "&lt;!channel&gt;" in str(blocks)
+
+
+def test_status_shows_rag_and_age_of_last_update(mini: Engine) -> None:
+    with Session(mini) as s:
+        action = s.exec(select(Action).where(Action.ref == "1.1a")).one()
+        s.add(
+            ProgressUpdate(
+                action_id=action.id,
+                author_slack_user_id="U9",
+                rag="amber",
+                note="toolkit drafted",
+                created_at=now_utc(),
+            )
+        )
+        s.commit()
+    reply = ask(mini, "status of the toolkit", today=None)
+    assert [a.ref for a in reply.actions] == ["1.1a"]
+    section = reply.blocks_json()[1]["text"]["text"]
+    assert "amber" in section and "updated today" in section
+    assert reply.to_json()["actions"][0]["status"] == "amber"
+
+
+def test_overdue_is_marked_and_filtered(mini: Engine) -> None:
+    reply = ask(mini, "what's overdue", today=date(2020, 7, 1))
+    assert [a.ref for a in reply.actions] == ["1.1b"]
+    assert "OVERDUE" in reply.blocks_json()[1]["text"]["text"]
+    assert reply.to_json(date(2020, 7, 1))["actions"][0]["overdue"] is True
+
+
+def test_not_understood_is_honest_and_suggests(mini: Engine) -> None:
+    reply = ask(mini, "what's for lunch on friday")
+    assert reply.actions == []
+    assert "don't know" in reply.text
+    text = str(reply.blocks_json())
+    assert "Did you mean" in text and "You could ask" in text
+    assert text.count("Toolkit") == 0  # no plan dump
+
+
+def test_changes_since_lists_updates_with_rag_change(mini: Engine) -> None:
+    with Session(mini) as s:
+        action = s.exec(select(Action).where(Action.ref == "1.1b")).one()
+        s.add(
+            ProgressUpdate(
+                action_id=action.id, author_slack_user_id="U9", rag="red", created_at=now_utc()
+            )
+        )
+        s.add(
+            ProgressUpdate(
+                action_id=action.id,
+                author_slack_user_id="U9",
+                rag="green",
+                note="all courses booked\nsecond line",
+                created_at=now_utc(),
+            )
+        )
+        s.commit()
+    reply = ask(mini, "what changed this week", today=None)
+    assert [a.ref for a in reply.actions] == ["1.1b"]
+    text = str(reply.blocks_json())
+    assert "red → green" in text and "all courses booked" in text and "second line" not in text
+    assert ask(mini, "what changed since 1 May 2020", today=date(2020, 6, 1)).actions == []
+
+
+def test_another_board_named_in_the_question(mini: Engine) -> None:
+    load_plan(mini, big_plan(3))
+    reply, _ = respond(mini, user_id="U1", text="Big SCB's audit programme", board_name="TSCB")
+    assert {a.board for a in reply.actions} == {"BIG"}
