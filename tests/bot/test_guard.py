@@ -1,0 +1,149 @@
+"""The data-protection guard: identifiable data is refused, the plans' own wording passes."""
+
+from __future__ import annotations
+
+import random
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from bot.guard import (
+    DATE_OF_BIRTH,
+    NAMED_CHILD,
+    NHS_NUMBER,
+    POSTCODE,
+    check_note,
+    nhs_number_valid,
+    refusal_message,
+)
+
+PLANS = Path(__file__).resolve().parents[2] / "seed" / "plans"
+
+
+def valid_nhs_numbers(n: int, seed: int = 11) -> list[str]:
+    """NHS numbers with a correct modulus-11 check digit, computed here independently."""
+    rng = random.Random(seed)
+    found: list[str] = []
+    while len(found) < n:
+        body = [rng.randint(0, 9) for _ in range(9)]
+        remainder = sum(d * (10 - i) for i, d in enumerate(body)) % 11
+        check = (11 - remainder) % 11
+        if check == 10:
+            continue
+        found.append("".join(map(str, body)) + str(check))
+    return found
+
+
+@pytest.mark.parametrize("number", valid_nhs_numbers(40))
+def test_valid_nhs_numbers_are_refused_in_any_spacing(number: str) -> None:
+    spaced = f"{number[:3]} {number[3:6]} {number[6:]}"
+    dashed = f"{number[:3]}-{number[3:6]}-{number[6:]}"
+    for form in (number, spaced, dashed):
+        assert [f.kind for f in check_note(f"discussed case {form} at panel")] == [NHS_NUMBER]
+
+
+def test_known_valid_and_invalid_check_digits() -> None:
+    assert nhs_number_valid("9434765919")  # the NHS's published example
+    assert not nhs_number_valid("9434765918")
+    assert not check_note("ring 0190 582 2021 for details")  # fails the check: not an NHS no.
+    assert not check_note("call 01905 822021")  # 11 digits: a phone number
+
+
+@pytest.mark.parametrize(
+    "postcode",
+    [
+        "WR5 2NP",
+        "DY1 1HF",
+        "HR4 0LE",
+        "WF1 2HQ",
+        "SY2 6ND",
+        "M1 1AE",
+        "B33 8TH",
+        "CR2 6XH",
+        "DN55 1PT",
+        "EC1A 1BB",
+        "W1A 0AX",
+        "SW1A 1AA",
+        "wr52np",
+        "GIR 0AA",
+    ],
+)
+def test_full_postcodes_are_refused(postcode: str) -> None:
+    assert [f.kind for f in check_note(f"family moved to {postcode} last month")] == [POSTCODE]
+
+
+@pytest.mark.parametrize(
+    "note",
+    [
+        "DOB 12/03/2015",
+        "d.o.b. 1.2.2016",
+        "date of birth given as 3 March 2014",
+        "born on 14th June 2012 in Worcester",
+        "aged 7, seen 12/05/2018 by the school nurse",
+        "seen 12/05/2018 (6) with mum",
+    ],
+)
+def test_dates_of_birth_are_refused(note: str) -> None:
+    assert DATE_OF_BIRTH in [f.kind for f in check_note(note)]
+
+
+@pytest.mark.parametrize(
+    "note",
+    [
+        "the girl called Chloe was missing twice",
+        "daughter named Amelia-Rose disclosed",
+        "Jack, aged 7, attends the school",
+        "Olivia (9) was seen at MASH",
+        "child Noah Williams was discussed",
+    ],
+)
+def test_named_children_are_refused(note: str) -> None:
+    assert NAMED_CHILD in [f.kind for f in check_note(note)]
+
+
+@pytest.mark.parametrize(
+    "note",
+    [
+        "toolkit drafted, pathway delayed to March",
+        "Audit of 12 cases completed on 14/11/2018; report to MEG in January 2019",
+        "Child A SCR learning briefing delivered to 120 staff",
+        "GCP2 training: 3 sessions, 45 practitioners, evaluations 4.6/5",
+        "Section 11 audit returned by 23 of 25 agencies",
+        "Training Sub-Committee, aged profile of workforce reviewed",
+        "Board agreed the revised CSE strategy on 5.6.2017",
+        "Performance report shows 97% of conferences within 15 days",
+    ],
+)
+def test_ordinary_progress_notes_pass(note: str) -> None:
+    assert check_note(note) == []
+
+
+def plan_wording() -> list[str]:
+    texts: list[str] = []
+    for path in sorted(PLANS.glob("*.toml")):
+        doc = tomllib.loads(path.read_text(encoding="utf-8"))
+        for section in ("priorities", "workstreams", "actions"):
+            for entry in doc.get(section, []):
+                texts += [
+                    entry[k]
+                    for k in ("title", "text", "description", "outcomes", "kpis")
+                    if isinstance(entry.get(k), str)
+                ]
+    return texts
+
+
+def test_the_seed_plans_own_wording_passes() -> None:
+    texts = plan_wording()
+    assert len(texts) > 100
+    flagged = [(t[:80], [f.kind for f in check_note(t)]) for t in texts if check_note(t)]
+    assert flagged == []
+
+
+def test_refusal_names_the_kind_never_the_text() -> None:
+    note = "DOB 12/03/2015, lives at WR5 2NP, NHS 943 476 5919"
+    findings = check_note(note)
+    message = refusal_message(findings)
+    assert "an NHS number, a full postcode and a date of birth" in message
+    for fragment in ("12/03/2015", "WR5", "943", "5919"):
+        assert fragment not in message
