@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from collections import Counter
@@ -10,14 +11,14 @@ from datetime import date, datetime
 from time import monotonic
 from weakref import WeakKeyDictionary
 
-from slack_sdk.models.blocks import MarkdownTextObject, SectionBlock
+from slack_sdk.models.blocks import ActionsBlock, ButtonElement, MarkdownTextObject, SectionBlock
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from bot import answers, identity
-from bot.clock import noon_london, now_utc, today_london
+from bot import answers, identity, progress
+from bot.clock import LONDON, noon_london, now_utc, today_london
 from bot.questions import Intent, parse
-from bot.render import RAG_EMOJI, BlockBuilder, Reply, escape, join_counts
+from bot.render import RAG_EMOJI, BlockBuilder, Reply, clip, escape, fmt_date, join_counts
 from store.db import session_scope
 from store.models import Board, Person
 from store.queries import (
@@ -64,6 +65,7 @@ class Context:
     today: date = field(default_factory=today_london)
     now: datetime = field(default_factory=now_utc)
     admin_ids: frozenset[str] = frozenset()
+    request_key: str | None = None  # Slack's id for this request: a retry records nothing twice
 
 
 def make_context(
@@ -75,6 +77,7 @@ def make_context(
     channel_id: str | None = None,
     today: date | None = None,
     admin_ids: frozenset[str] = frozenset(),
+    request_key: str | None = None,
 ) -> Context:
     """Build the asker's context: the board named, else their own, else the default board.
 
@@ -92,7 +95,9 @@ def make_context(
         except UnknownBoard:
             logger.warning("DEFAULT_BOARD names no known board")
     now = noon_london(today) if today is not None else now_utc()
-    return Context(user_id, board, person, channel_id, today or today_london(now), now, admin_ids)
+    return Context(
+        user_id, board, person, channel_id, today or today_london(now), now, admin_ids, request_key
+    )
 
 
 def handle(session: Session, ctx: Context, text: str) -> Reply:
@@ -281,7 +286,78 @@ def _lscb_command(session: Session, ctx: Context, rest: str) -> Reply:
     return ask(session, ctx, rest)
 
 
-COMMANDS = {"/lscb": _lscb_command}
+def _progress_command(session: Session, ctx: Context, rest: str) -> Reply:
+    if rest.lower().startswith("history"):
+        return progress_history(session, ctx, rest[len("history") :].strip())
+    if not rest:
+        return Reply(text=progress.USAGE)
+    person = identity.person_for(session, ctx.user_id, ctx.admin_ids)
+    outcome = progress.quick_update(session, ctx.board, person, rest, ctx.now, ctx.request_key)
+    return progress_reply(outcome, ctx.board)
+
+
+def progress_reply(outcome: progress.Outcome, board: Board | None) -> Reply:
+    """An update's outcome as a reply: a confirmation, a refusal, or candidates as buttons."""
+    if not outcome.candidates or board is None or outcome.change is None:
+        return Reply(text=outcome.message, actions=[outcome.action] if outcome.action else [])
+    b = BlockBuilder()
+    b.section(outcome.message)
+    buttons = [
+        ButtonElement(
+            text=clip(f"{view.ref} {' '.join(view.text.split())}", 75),
+            action_id=f"{PICK_ACTION}{i}",
+            value=json.dumps(
+                {"board": board.code, "ref": view.ref, "change": outcome.change.to_value()}
+            ),
+        )
+        for i, view in enumerate(outcome.candidates)
+    ]
+    b.blocks.append(ActionsBlock(elements=buttons))
+    return Reply(text=outcome.message, blocks=b.blocks, actions=outcome.candidates)
+
+
+PICK_ACTION = "progress_pick_"
+
+
+def progress_history(session: Session, ctx: Context, ref: str) -> Reply:
+    """`/progress history <ref>`: the action's updates, oldest first."""
+    if ctx.board is None:
+        return _no_board(session)
+    if not ref:
+        return Reply(text="Usage: `/progress history <ref>`, e.g. `/progress history 1.2a`.")
+    view, entries = progress.history(session, ctx.board, ref)
+    if view is None:
+        return Reply(text=f"No action {escape(ref)} on {escape(ctx.board.short_name)}.")
+    if not entries:
+        return Reply(
+            text=progress.NO_HISTORY.format(ref=escape(view.ref), text=escape(view.text)),
+            actions=[view],
+        )
+    b = BlockBuilder()
+    b.section(f"*History of {escape(view.ref)}* {escape(view.text)}")
+    lines = []
+    for e in entries:
+        bits = [f"{e.at.astimezone(LONDON):%-d %b %Y %H:%M}", f"<@{e.author}>"]
+        if e.rag:
+            bits.append(f"{RAG_EMOJI.get(e.rag, '')} {e.rag}")
+        if e.percent is not None:
+            bits.append(f"{e.percent}%")
+        if e.completed_on:
+            bits.append(f"completed {fmt_date(e.completed_on)}")
+        if e.new_due:
+            bits.append(f"re-targeted to {fmt_date(e.new_due)} ({escape(e.reason or '')})")
+        line = " · ".join(bits)
+        if e.note:
+            line += f"\n> {escape(e.note)}"
+        lines.append(line)
+    for line in lines[-(b.room - 1) :]:
+        b.section(line)
+    return Reply(
+        text=f"History of {view.ref}: {len(entries)} updates", blocks=b.blocks, actions=[view]
+    )
+
+
+COMMANDS = {"/lscb": _lscb_command, "/progress": _progress_command}
 
 
 def respond(
@@ -294,6 +370,7 @@ def respond(
     channel_id: str | None = None,
     today: date | None = None,
     admin_ids: frozenset[str] = frozenset(),
+    request_key: str | None = None,
 ) -> tuple[Reply, Context]:
     """Open a session, build the context and answer: the door Slack, console and `say` share.
 
@@ -308,5 +385,6 @@ def respond(
             channel_id=channel_id,
             today=today,
             admin_ids=admin_ids,
+            request_key=request_key,
         )
         return handle(session, ctx, text), ctx

@@ -11,6 +11,7 @@ from typing import Any
 
 from slack_sdk.models.blocks import (
     Block,
+    ButtonElement,
     ContextBlock,
     DividerBlock,
     HeaderBlock,
@@ -22,6 +23,7 @@ from slack_sdk.models.blocks import (
 from bot.clock import LONDON
 from store.queries import COMPLETE, NO_UPDATE, ActionView
 
+OPEN_ACTION = "progress_open"  # the "Update" button on an action, wherever it is shown
 MAX_BLOCKS = 50
 MAX_SECTION = 3000
 MAX_HEADER = 150
@@ -90,6 +92,11 @@ def action_mrkdwn(view: ActionView, today: date, now: datetime) -> str:
     return clip("\n".join(bits), MAX_SECTION)
 
 
+def update_button(view: ActionView) -> ButtonElement:
+    """The 'Update' button that opens the progress form on this action."""
+    return ButtonElement(text="Update", action_id=OPEN_ACTION, value=f"{view.board}|{view.ref}")
+
+
 @dataclass
 class Reply:
     """What the bot says: fallback text, Block Kit blocks, and the actions it is about."""
@@ -125,8 +132,12 @@ class BlockBuilder:
     def header(self, text: str) -> None:
         self.blocks.append(HeaderBlock(text=PlainTextObject(text=clip(text, MAX_HEADER))))
 
-    def section(self, mrkdwn: str) -> None:
-        self.blocks.append(SectionBlock(text=MarkdownTextObject(text=clip(mrkdwn, MAX_SECTION))))
+    def section(self, mrkdwn: str, accessory: ButtonElement | None = None) -> None:
+        self.blocks.append(
+            SectionBlock(
+                text=MarkdownTextObject(text=clip(mrkdwn, MAX_SECTION)), accessory=accessory
+            )
+        )
 
     def context(self, mrkdwn: str) -> None:
         self.blocks.append(
@@ -144,7 +155,7 @@ class BlockBuilder:
         for view in views:
             if self.room - reserve <= (1 if shown < len(views) - 1 else 0):
                 break
-            self.section(action_mrkdwn(view, today, now))
+            self.section(action_mrkdwn(view, today, now), accessory=update_button(view))
             shown += 1
         return shown
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from handlers import commands, messages
+from handlers import commands, messages, progress
 
 if TYPE_CHECKING:
     from slack_bolt import App
@@ -16,3 +16,4 @@ def register(app: App, deps: Deps) -> None:
     """Register every surface's listeners on `app`."""
     messages.register(app, deps)
     commands.register(app, deps)
+    progress.register(app, deps)

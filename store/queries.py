@@ -53,6 +53,9 @@ class ActionView:
     outcomes: str | None = None
     kpis: str | None = None
     position: tuple[int, int, int] = field(default=(0, 0, 0), compare=False)
+    retargets: int = 0
+    percent: int | None = None
+    action_id: int = 0
 
     @property
     def subgroup(self) -> str | None:
@@ -184,20 +187,19 @@ def action_views(session: Session, board: Board) -> list[ActionView]:
     ):
         names[action_id].append(sg_name)
 
-    latest = _latest_updates(session, board.id)
+    progress = _progress(session, board.id)
 
     views = []
     for action, ws, pr in rows:
         assert action.id is not None
-        update = latest.get(action.id)
-        completed = action.completed or (update.completed_on if update else None)
+        state = progress.get(action.id) or _Progress()
+        completed = action.completed or state.completed
         if completed is not None:
             status = COMPLETE
-        elif update is not None and update.rag:
-            status = update.rag
+        elif state.rag:
+            status = state.rag
         else:
             status = NO_UPDATE
-        due = update.new_due if update is not None and update.new_due else action.due
         views.append(
             ActionView(
                 board=board.code,
@@ -206,11 +208,11 @@ def action_views(session: Session, board: Board) -> list[ActionView]:
                 lead=action.lead,
                 leads=tuple(action.leads),
                 subgroups=tuple(names.get(action.id, ())),
-                due=due,
+                due=state.due or action.due,
                 due_text=action.due_text,
                 completed=completed,
                 status=status,
-                last_update=update.created_at if update else None,
+                last_update=state.last_update,
                 priority_ref=pr.ref if pr else None,
                 priority=pr.title if pr else None,
                 workstream_ref=ws.ref,
@@ -219,24 +221,48 @@ def action_views(session: Session, board: Board) -> list[ActionView]:
                 outcomes=action.outcomes or ws.outcomes,
                 kpis=action.kpis or ws.kpis,
                 position=(pr.position if pr else 10_000, ws.position, action.position),
+                retargets=state.retargets,
+                percent=state.percent,
+                action_id=action.id,
             )
         )
     views.sort(key=lambda v: v.position)
     return views
 
 
-def _latest_updates(session: Session, board_id: int) -> dict[int, ProgressUpdate]:
-    newest = (
-        select(func.max(ProgressUpdate.id).label("id"))
+@dataclass
+class _Progress:
+    """What an action's updates add up to: newest RAG, target, completion; re-target count."""
+
+    rag: str | None = None
+    due: date | None = None
+    completed: date | None = None
+    last_update: datetime | None = None
+    percent: int | None = None
+    retargets: int = 0
+
+
+def _progress(session: Session, board_id: int) -> dict[int, _Progress]:
+    rows = session.exec(
+        select(ProgressUpdate)
         .join(Action, col(ProgressUpdate.action_id) == col(Action.id))
         .where(Action.board_id == board_id)
-        .group_by(col(ProgressUpdate.action_id))
-        .subquery()
+        .order_by(col(ProgressUpdate.id))
     )
-    updates = session.exec(
-        select(ProgressUpdate).join(newest, col(ProgressUpdate.id) == newest.c.id)
-    )
-    return {u.action_id: u for u in updates}
+    out: dict[int, _Progress] = {}
+    for update in rows:
+        state = out.setdefault(update.action_id, _Progress())
+        state.last_update = update.created_at
+        if update.rag:
+            state.rag = update.rag
+        if update.new_due:
+            state.due = update.new_due
+            state.retargets += 1
+        if update.completed_on:
+            state.completed = update.completed_on
+        if update.percent is not None:
+            state.percent = update.percent
+    return out
 
 
 def plan_counts(session: Session, board_id: int) -> tuple[int, int, int]:

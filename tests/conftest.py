@@ -173,3 +173,27 @@ def mini(engine: Engine) -> Engine:
     """A database holding only the small Testshire plan (tests/data/plans/mini.toml)."""
     load_all(engine, MINI_PLANS)
     return engine
+
+
+def interaction_request(payload: dict[str, Any]) -> BoltRequest:
+    """A signed interactivity request (block_actions, view_submission, block_suggestion)."""
+    body = urlencode({"payload": json.dumps(payload)})
+    return signed_request(body, "application/x-www-form-urlencoded")
+
+
+ADMIN_ID = "U0ADMIN01"
+
+
+@pytest.fixture
+def mini_app(fake_slack: FakeSlack, mini: Engine) -> App:
+    """The real Bolt app on the small Testshire plan, with one admin."""
+    settings = Settings.from_env(
+        {
+            "SLACK_BOT_TOKEN": BOT_TOKEN,
+            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+            "SLACK_API_URL": fake_slack.api_url,
+            "DEFAULT_BOARD": "TSCB",
+            "ADMIN_USER_IDS": ADMIN_ID,
+        }
+    )
+    return create_app(settings, mini)

@@ -34,6 +34,7 @@ class FakeSlack:
     rate_limit_once: set[str] = field(default_factory=set)
     channel_errors: dict[str, str] = field(default_factory=dict)
     users: dict[str, dict[str, Any]] = field(default_factory=dict)
+    fail_methods: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self._lock = threading.Condition()
@@ -107,6 +108,8 @@ class FakeSlack:
                 if problem
                 else (200, {}, {"ok": True})
             )
+        if method in self.fail_methods:
+            return 200, {}, {"ok": False, "error": self.fail_methods[method]}
         if method == "auth.test":
             return (
                 200,
@@ -168,6 +171,14 @@ class FakeSlack:
                     seen = [c.method for c in self.calls]
                     raise AssertionError(f"expected {n} call(s) to {method}; saw {seen}")
                 self._lock.wait(remaining)
+
+    def wait_until(self, predicate: Any, timeout: float = 10.0) -> None:
+        """Poll `predicate` until true (for effects outside this server, such as logs)."""
+        deadline = time.monotonic() + timeout
+        while not predicate():
+            if time.monotonic() > deadline:
+                raise AssertionError("condition not met in time")
+            time.sleep(0.01)
 
 
 def _block_problem(blocks: Any, limit: int) -> str | None:

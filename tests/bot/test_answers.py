@@ -127,7 +127,9 @@ def test_changes_since_lists_updates_with_rag_change(mini: Engine) -> None:
     assert [a.ref for a in reply.actions] == ["1.1b"]
     text = str(reply.blocks_json())
     assert "red → green" in text and "all courses booked" in text and "second line" not in text
-    assert ask(mini, "what changed since 1 May 2020", today=date(2020, 6, 1)).actions == []
+    quiet = ask(mini, "what has changed for MEG this week", today=None)
+    assert quiet.actions == []
+    assert quiet.text.startswith("No progress updates on *Testshire SCB* for MEG")
 
 
 def test_another_board_named_in_the_question(mini: Engine) -> None:

@@ -1,0 +1,465 @@
+"""Progress updates: who may update what, the quick `/progress` form, recording, history.
+
+Every path that writes an update (the quick form, a candidate button, the modal) ends in
+`record_update`, which checks permission and the data-protection guard before anything is
+saved, writes one append-only row (once, however often Slack retries), and audits it.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from bot.guard import check_note, refusal_message
+from bot.render import escape
+from bot.search import PlanIndex, looks_like_ref, tokens
+from store.models import AuditEvent, Board, Person, ProgressUpdate
+from store.queries import COMPLETE, ActionView, action_views, person_subgroup_names
+
+logger = logging.getLogger(__name__)
+
+# -- wording -----------------------------------------------------------------------------------
+
+USAGE = (
+    "Usage: `/progress <ref or words> [red|amber|green|done] <note>`, e.g. "
+    "`/progress 1.2a amber toolkit drafted, pathway delayed to March`. "
+    "`/progress` alone opens a form; `/progress history <ref>` shows an action's timeline."
+)
+NEED_STATUS = (
+    "I couldn't tell which words name the action and which are your note. Start with the "
+    "action's ref (e.g. `/progress 1.2a green …`) or put a status after the action's words "
+    "(e.g. `/progress neglect toolkit amber …`)."
+)
+BAD_STATUS = (
+    "“{word}” isn't a status I know. Use one of: red, amber, green, done "
+    "(or r/a/g, on track, at risk, off track, complete)."
+)
+NO_MATCH = "I couldn't find an action matching “{words}” that you can update on {board}."
+NO_MATCH_NEAREST = " Nearest: {options}. Use the ref, e.g. `/progress {example} amber <note>`."
+NOT_ALLOWED = (
+    "You can't update *{ref}*: it is led by {owners}. Ask one of them, or a board admin, to "
+    "post the update."
+)
+NO_BOARD = "Pick your board first with `/lscb board <name>`."
+PICK_ONE = "Several actions match “{words}”. Which one did you mean?"
+RECORDED = "Recorded for *{ref}* {text}: {changes}."
+DUPLICATE = "That update for *{ref}* was already recorded."
+NOTE_TOO_LONG = (
+    "That note is too long for a quick update ({n} characters); use `/progress` alone for the form."
+)
+PERCENT_RANGE = "Percent complete must be a whole number from 0 to 100."
+REASON_NEEDED = "A new target date needs a reason."
+NO_HISTORY = "No updates yet for *{ref}* {text}."
+
+STATUS_WORDS = {
+    "r": "red",
+    "red": "red",
+    "off track": "red",
+    "off-track": "red",
+    "a": "amber",
+    "amber": "amber",
+    "at risk": "amber",
+    "at-risk": "amber",
+    "g": "green",
+    "green": "green",
+    "on track": "green",
+    "on-track": "green",
+    "done": COMPLETE,
+    "complete": COMPLETE,
+    "completed": COMPLETE,
+    "finished": COMPLETE,
+}
+NOT_STATUSES = {
+    "yellow",
+    "orange",
+    "blue",
+    "purple",
+    "black",
+    "white",
+    "grey",
+    "gray",
+    "pink",
+    "brown",
+    "rag",
+    "redish",
+    "ambre",
+    "gren",
+    "grn",
+    "amb",
+}
+MAX_QUICK_NOTE = 1500
+MAX_CANDIDATES = 5
+
+
+class Refused(Exception):
+    """An update that must not be saved; the message is safe to show the user."""
+
+
+@dataclass
+class QuickForm:
+    """`/progress` text, read: the action (ref or words), status and note."""
+
+    ref: str | None = None
+    words: str = ""
+    rag: str | None = None
+    note: str = ""
+    error: str | None = None
+
+
+@dataclass
+class Change:
+    """What one update asks to change."""
+
+    rag: str | None = None
+    note: str | None = None
+    percent: int | None = None
+    completed_on: date | None = None
+    new_due: date | None = None
+    reason: str | None = None
+    key: str | None = None
+
+    def to_value(self) -> dict[str, Any]:
+        """A JSON-safe dict (for a button's value)."""
+        return {
+            k: (v.isoformat() if isinstance(v, date) else v)
+            for k, v in self.__dict__.items()
+            if v is not None
+        }
+
+    @classmethod
+    def from_value(cls, value: dict[str, Any]) -> Change:
+        out = cls(**{k: v for k, v in value.items() if k in cls.__dataclass_fields__})
+        for name in ("completed_on", "new_due"):
+            raw = getattr(out, name)
+            if isinstance(raw, str):
+                setattr(out, name, date.fromisoformat(raw))
+        return out
+
+
+@dataclass
+class Outcome:
+    """What happened to an attempted update, for the renderer."""
+
+    message: str
+    action: ActionView | None = None
+    recorded: bool = False
+    candidates: list[ActionView] = field(default_factory=list)
+    change: Change | None = None
+
+
+def parse_quick(text: str) -> QuickForm:
+    """Split `/progress` text into action, status and note."""
+    words = text.split()
+    if not words:
+        return QuickForm(error=USAGE)
+    lowered = [w.lower().strip(",:;") for w in words]
+    if looks_like_ref(words[0].strip(",:;")):
+        rest = 1
+        status, used = _status_at(lowered, rest)
+        if used == 0 and lowered[rest : rest + 1] and lowered[rest] in NOT_STATUSES:
+            return QuickForm(error=BAD_STATUS.format(word=escape(words[rest])))
+        return QuickForm(ref=words[0].strip(",:;"), rag=status, note=" ".join(words[rest + used :]))
+    for i in range(1, len(words)):
+        status, used = _status_at(lowered, i)
+        if used:
+            return QuickForm(
+                words=" ".join(words[:i]), rag=status, note=" ".join(words[i + used :])
+            )
+        if lowered[i] in NOT_STATUSES:
+            return QuickForm(error=BAD_STATUS.format(word=escape(words[i])))
+    return QuickForm(error=NEED_STATUS)
+
+
+def _status_at(words: list[str], i: int) -> tuple[str | None, int]:
+    pair = " ".join(words[i : i + 2])
+    if pair in STATUS_WORDS:
+        return STATUS_WORDS[pair], 2
+    if i < len(words) and words[i] in STATUS_WORDS:
+        return STATUS_WORDS[words[i]], 1
+    return None, 0
+
+
+# -- permissions -------------------------------------------------------------------------------
+
+
+def is_mine(session: Session, person: Person | None, view: ActionView, board: Board) -> bool:
+    """The person leads the action (by role) or belongs to its owning sub-group."""
+    if person is None or person.board_id != board.id:
+        return False
+    roles = {r.casefold() for r in person.roles}
+    groups = set(person_subgroup_names(session, person))
+    return bool(
+        roles & {lead.casefold() for lead in view.leads}
+        or (view.lead or "").casefold() in roles
+        or groups & set(view.subgroups)
+        or {g.casefold() for g in groups} & {lead.casefold() for lead in view.leads}
+    )
+
+
+def may_update(session: Session, person: Person | None, view: ActionView, board: Board) -> bool:
+    """Leads (by role), members of the owning sub-group, and board admins may update."""
+    return person is not None and (person.is_admin or is_mine(session, person, view, board))
+
+
+def owners(view: ActionView) -> str:
+    """Who may update an action, in words."""
+    names = list(dict.fromkeys([*view.leads, *view.subgroups])) or ["the board's admins"]
+    return ", ".join(f"*{escape(n)}*" for n in names)
+
+
+# -- recording ---------------------------------------------------------------------------------
+
+
+def find_action(session: Session, board: Board, ref: str) -> ActionView | None:
+    """The live action with this ref (case-insensitive)."""
+    return next((v for v in action_views(session, board) if v.ref.lower() == ref.lower()), None)
+
+
+def record_update(
+    session: Session,
+    board: Board,
+    person: Person | None,
+    view: ActionView,
+    change: Change,
+    now: datetime,
+) -> Outcome:
+    """Check and save one update; raise Refused with a user-safe message when it can't be."""
+    if not may_update(session, person, view, board):
+        raise Refused(NOT_ALLOWED.format(ref=escape(view.ref), owners=owners(view)))
+    assert person is not None
+    if change.percent is not None and not 0 <= change.percent <= 100:
+        raise Refused(PERCENT_RANGE)
+    if change.new_due is not None and not (change.reason or "").strip():
+        raise Refused(REASON_NEEDED)
+    findings = check_note(" ".join(t for t in (change.note, change.reason) if t))
+    if findings:
+        logger.warning(
+            "refused a progress update on %s %s: identifiable data (%s)",
+            board.code,
+            view.ref,
+            ", ".join(f.kind for f in findings),
+        )
+        raise Refused(refusal_message(findings))
+    if change.key:
+        existing = session.exec(
+            select(ProgressUpdate).where(ProgressUpdate.idempotency_key == change.key)
+        ).first()
+        if existing is not None:
+            return Outcome(DUPLICATE.format(ref=escape(view.ref)), view, recorded=False)
+
+    rag = change.rag
+    completed_on = change.completed_on
+    if rag == COMPLETE:
+        rag, completed_on = None, completed_on or now.date()
+    update = ProgressUpdate(
+        action_id=view.action_id,
+        author_slack_user_id=person.slack_user_id,
+        created_at=now,
+        rag=rag,
+        note=change.note or None,
+        percent=change.percent,
+        completed_on=completed_on,
+        new_due=change.new_due,
+        retarget_reason=change.reason if change.new_due else None,
+        idempotency_key=change.key,
+    )
+    try:
+        with session.begin_nested():
+            session.add(update)
+            session.flush()
+    except IntegrityError:
+        # Two deliveries of the same submission raced: the other one is already saved.
+        return Outcome(DUPLICATE.format(ref=escape(view.ref)), view, recorded=False)
+
+    before = {
+        "status": view.status,
+        "due": _iso(view.due),
+        "completed": _iso(view.completed),
+        "percent": view.percent,
+    }
+    after = dict(before)
+    if rag:
+        after["status"] = rag
+    if completed_on:
+        after["status"], after["completed"] = COMPLETE, completed_on.isoformat()
+    if change.new_due:
+        after["due"] = change.new_due.isoformat()
+        after["retarget_reason_given"] = True
+    if change.percent is not None:
+        after["percent"] = change.percent
+    session.add(
+        AuditEvent(
+            board_id=board.id,
+            actor=person.slack_user_id,
+            at=now,
+            event="action.progress",
+            entity="action",
+            entity_ref=view.ref,
+            before=before,
+            after=after | {"update_id": update.id},
+        )
+    )
+    logger.info("progress update recorded on %s %s", board.code, view.ref)
+    text = RECORDED.format(
+        ref=escape(view.ref),
+        text=escape(_short(view.text)),
+        changes=_describe(before, after, bool(change.note)),
+    )
+    return Outcome(text, view, recorded=True)
+
+
+def _describe(before: dict[str, Any], after: dict[str, Any], noted: bool) -> str:
+    parts = []
+    if after["status"] != before["status"]:
+        parts.append(f"status {before['status']} → *{after['status']}*")
+    if after["due"] != before["due"]:
+        parts.append(f"target {before['due'] or 'none'} → *{after['due']}*")
+    if after.get("percent") != before.get("percent"):
+        parts.append(f"{after['percent']}% complete")
+    if noted:
+        parts.append("note added")
+    return ", ".join(parts) or "no change to status"
+
+
+def _iso(d: date | None) -> str | None:
+    return d.isoformat() if d else None
+
+
+def _short(text: str, limit: int = 70) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
+# -- the quick form ----------------------------------------------------------------------------
+
+
+def quick_update(
+    session: Session,
+    board: Board | None,
+    person: Person | None,
+    text: str,
+    now: datetime,
+    key: str | None = None,
+) -> Outcome:
+    """`/progress <ref or words> [status] <note>`: record, or explain, or offer candidates."""
+    form = parse_quick(text)
+    if form.error:
+        return Outcome(form.error)
+    if board is None:
+        return Outcome(NO_BOARD)
+    if len(form.note) > MAX_QUICK_NOTE:
+        return Outcome(NOTE_TOO_LONG.format(n=len(form.note)))
+    change = Change(rag=form.rag, note=form.note or None, key=key)
+    views = action_views(session, board)
+    if form.ref is not None:
+        view = next((v for v in views if v.ref.lower() == form.ref.lower()), None)
+        if view is None:
+            stream = [v for v in views if v.workstream_ref.lower() == form.ref.lower()]
+            return _choose(session, board, person, stream, form.ref, change, views, now)
+        return _try_record(session, board, person, view, change, now)
+    index = PlanIndex([v for v in views if may_update(session, person, v, board)] or views)
+    hits = index.search(tokens(form.words))
+    found = [h.view for h in hits if h.score >= 0.5]
+    return _choose(session, board, person, found, form.words, change, views, now)
+
+
+def _choose(
+    session: Session,
+    board: Board,
+    person: Person | None,
+    found: list[ActionView],
+    words: str,
+    change: Change,
+    views: list[ActionView],
+    now: datetime,
+) -> Outcome:
+    if len(found) == 1:
+        return _try_record(session, board, person, found[0], change, now)
+    if not found:
+        message = NO_MATCH.format(words=escape(words), board=escape(board.short_name))
+        nearest = PlanIndex(views).search(tokens(words))[:3]
+        if nearest:
+            options = ", ".join(
+                f"*{escape(h.view.ref)}* {escape(_short(h.view.text, 40))}" for h in nearest
+            )
+            message += NO_MATCH_NEAREST.format(options=options, example=escape(nearest[0].view.ref))
+        return Outcome(message)
+    mine = [v for v in found if may_update(session, person, v, board)]
+    ordered = (mine + [v for v in found if v not in mine])[:MAX_CANDIDATES]
+    return Outcome(PICK_ONE.format(words=escape(words)), candidates=ordered, change=change)
+
+
+def _try_record(
+    session: Session,
+    board: Board,
+    person: Person | None,
+    view: ActionView,
+    change: Change,
+    now: datetime,
+) -> Outcome:
+    try:
+        return record_update(session, board, person, view, change, now)
+    except Refused as refused:
+        return Outcome(str(refused), view)
+
+
+def record_candidate(
+    session: Session,
+    board: Board,
+    person: Person | None,
+    ref: str,
+    change: Change,
+    now: datetime,
+) -> Outcome:
+    """The user picked one of the offered actions: record the update they already typed."""
+    view = find_action(session, board, ref)
+    if view is None:
+        return Outcome(NO_MATCH.format(words=escape(ref), board=escape(board.short_name)))
+    return _try_record(session, board, person, view, change, now)
+
+
+# -- history -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    at: datetime
+    author: str
+    rag: str | None
+    note: str | None
+    percent: int | None
+    completed_on: date | None
+    new_due: date | None
+    reason: str | None
+
+
+def history(
+    session: Session, board: Board, ref: str
+) -> tuple[ActionView | None, list[HistoryEntry]]:
+    """An action's updates, oldest first."""
+    view = find_action(session, board, ref)
+    if view is None:
+        return None, []
+    rows = session.exec(
+        select(ProgressUpdate)
+        .where(ProgressUpdate.action_id == view.action_id)
+        .order_by(col(ProgressUpdate.id))
+    ).all()
+    return view, [
+        HistoryEntry(
+            u.created_at,
+            u.author_slack_user_id,
+            u.rag,
+            u.note,
+            u.percent,
+            u.completed_on,
+            u.new_due,
+            u.retarget_reason,
+        )
+        for u in rows
+    ]

@@ -1,0 +1,408 @@
+"""The `/progress` modal and App Home, as plain functions: data in, Block Kit out, and back.
+
+Slack I/O stays in handlers/progress.py; this module decides what the views show and what a
+submission means, so it is tested without Slack.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from rapidfuzz import fuzz
+from slack_sdk.models.blocks import (
+    Block,
+    CheckboxesElement,
+    ContextBlock,
+    DatePickerElement,
+    DividerBlock,
+    ExternalDataSelectElement,
+    HeaderBlock,
+    InputBlock,
+    MarkdownTextObject,
+    NumberInputElement,
+    Option,
+    PlainTextInputElement,
+    PlainTextObject,
+    SectionBlock,
+    StaticSelectElement,
+)
+from slack_sdk.models.views import View
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from bot import identity, progress
+from bot.clock import today_london
+from bot.guard import check_note, refusal_message
+from bot.progress import Change, is_mine, may_update
+from bot.render import RAG_EMOJI, action_mrkdwn, clip, update_button
+from bot.settings import Settings
+from store.db import session_scope
+from store.models import Board, Person
+from store.queries import COMPLETE, NO_UPDATE, ActionView, UnknownBoard, action_views, find_board
+
+MODAL_ID = "progress_modal"
+ACTION_SELECT = "progress_action"
+MAX_OPTIONS = 100
+HOME_LIMIT = 100
+
+HOME_NO_ROLE = (
+    "Tell me who you are with `/lscb iam <role or sub-group>` and your actions will appear here."
+)
+HOME_NO_BOARD = "Pick your board with `/lscb board <name>` to see its plan here."
+
+
+@dataclass(frozen=True)
+class Submission:
+    """A parsed modal submission: the action and the change, or errors per field."""
+
+    board: str | None
+    ref: str | None
+    change: Change | None
+    errors: dict[str, str]
+
+
+def option_for(view: ActionView) -> Option:
+    """An action as a select option: value BOARD|ref, text '1.2a Toolkit' (≤ 75 chars)."""
+    return Option(
+        value=f"{view.board}|{view.ref}", text=clip(f"{view.ref} {' '.join(view.text.split())}", 75)
+    )
+
+
+def action_options(
+    session: Session, board: Board, person: Person | None, typed: str
+) -> list[dict[str, Any]]:
+    """Options for the action picker: the user's own actions first, filtered by what they type."""
+    views = action_views(session, board)
+    own = [v for v in views if may_update(session, person, v, board)]
+    pool = own + [v for v in views if v not in own] if person and person.is_admin else own
+    typed = typed.strip().lower()
+    if typed:
+        scored = [
+            (
+                max(
+                    fuzz.partial_ratio(typed, f"{v.ref} {v.text}".lower()),
+                    100 if v.ref.lower().startswith(typed) else 0,
+                ),
+                i,
+                v,
+            )
+            for i, v in enumerate(pool)
+        ]
+        pool = [v for score, _, v in sorted(scored, key=lambda t: (-t[0], t[1])) if score >= 60]
+    return [option_for(v).to_dict() for v in pool[:MAX_OPTIONS]]
+
+
+def progress_modal(
+    board: Board, preselected: ActionView | None = None, channel_id: str | None = None
+) -> View:
+    """The update form: action, RAG, percent, note, completion, new target and its reason."""
+    rag_options = [
+        Option(value=r, text=f"{RAG_EMOJI[r]} {r.capitalize()}") for r in ("red", "amber", "green")
+    ]
+    blocks: list[Block] = [
+        InputBlock(
+            block_id="action",
+            label="Action",
+            element=ExternalDataSelectElement(
+                action_id=ACTION_SELECT,
+                placeholder="Type a ref or words",
+                min_query_length=0,
+                initial_option=option_for(preselected) if preselected else None,
+            ),
+        ),
+        InputBlock(
+            block_id="rag",
+            label="RAG status",
+            optional=True,
+            element=StaticSelectElement(
+                action_id="rag", options=rag_options, placeholder="Red, amber or green"
+            ),
+        ),
+        InputBlock(
+            block_id="percent",
+            label="Percent complete",
+            optional=True,
+            element=NumberInputElement(
+                action_id="percent", is_decimal_allowed=False, min_value=0, max_value=100
+            ),
+        ),
+        InputBlock(
+            block_id="note",
+            label="Progress note",
+            optional=True,
+            hint="Plan progress only: no names, dates of birth, NHS numbers or addresses.",
+            element=PlainTextInputElement(action_id="note", multiline=True, max_length=2900),
+        ),
+        InputBlock(
+            block_id="completed",
+            label="Completed",
+            optional=True,
+            element=CheckboxesElement(
+                action_id="completed", options=[Option(value="yes", text="This action is complete")]
+            ),
+        ),
+        InputBlock(
+            block_id="completed_on",
+            label="Completion date",
+            optional=True,
+            element=DatePickerElement(action_id="completed_on"),
+        ),
+        InputBlock(
+            block_id="new_due",
+            label="New target date",
+            optional=True,
+            element=DatePickerElement(action_id="new_due"),
+        ),
+        InputBlock(
+            block_id="reason",
+            label="Reason for the new target date",
+            optional=True,
+            element=PlainTextInputElement(action_id="reason", max_length=500),
+        ),
+    ]
+    return View(
+        type="modal",
+        callback_id=MODAL_ID,
+        title="Update progress",
+        submit="Save",
+        close="Cancel",
+        private_metadata=json.dumps({"board": board.code, "channel": channel_id}),
+        blocks=blocks,
+    )
+
+
+def parse_submission(view: dict[str, Any], today: date) -> Submission:
+    """Read a submitted modal; errors are keyed by block id, as Slack shows them on the field."""
+    values = view.get("state", {}).get("values", {})
+
+    def value(block: str, action: str) -> dict[str, Any]:
+        return values.get(block, {}).get(action, {}) or {}
+
+    meta = json.loads(view.get("private_metadata") or "{}")
+    errors: dict[str, str] = {}
+    selected = (value("action", ACTION_SELECT).get("selected_option") or {}).get("value")
+    board, ref = selected.split("|", 1) if selected and "|" in selected else (None, None)
+    if ref is None:
+        errors["action"] = "Choose the action you are updating."
+    rag = (value("rag", "rag").get("selected_option") or {}).get("value")
+    percent_text = value("percent", "percent").get("value")
+    percent = None
+    if percent_text not in (None, ""):
+        try:
+            percent = int(str(percent_text))
+            if not 0 <= percent <= 100:
+                raise ValueError
+        except ValueError:
+            errors["percent"] = "A whole number from 0 to 100."
+    note = (value("note", "note").get("value") or "").strip()
+    completed = bool(value("completed", "completed").get("selected_options"))
+    completed_on = _date(value("completed_on", "completed_on").get("selected_date"))
+    new_due = _date(value("new_due", "new_due").get("selected_date"))
+    reason = (value("reason", "reason").get("value") or "").strip()
+    if completed_on and not completed:
+        completed = True
+    if completed_on and completed_on > today:
+        errors["completed_on"] = "A completion date can't be in the future."
+    if new_due and not reason:
+        errors["reason"] = "Say why the target date is moving."
+    if reason and not new_due:
+        errors["new_due"] = "Pick the new target date this reason is for."
+    findings = check_note(note)
+    if findings:
+        errors["note"] = refusal_message(findings)[:150]
+    if check_note(reason):
+        errors["reason"] = refusal_message(check_note(reason))[:150]
+    if not (rag or note or percent is not None or completed or new_due) and "action" not in errors:
+        errors["note"] = "Add a status, a note, a percentage, a completion or a new target."
+    if errors:
+        return Submission(board or meta.get("board"), ref, None, errors)
+    change = Change(
+        rag=COMPLETE if completed else rag,
+        note=note or None,
+        percent=percent,
+        completed_on=(completed_on or today) if completed else None,
+        new_due=new_due,
+        reason=reason or None,
+        key=f"view:{view.get('id')}" if view.get("id") else None,
+    )
+    return Submission(board or meta.get("board"), ref, change, {})
+
+
+def _date(text: str | None) -> date | None:
+    return date.fromisoformat(text) if text else None
+
+
+def home_view(
+    session: Session, board: Board | None, person: Person | None, today: date, now: datetime
+) -> View:
+    """App Home: a board summary, then my actions (overdue, due soon, the rest)."""
+    blocks: list[Block] = []
+    if board is None:
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=HOME_NO_BOARD)))
+        return View(type="home", blocks=blocks)
+    views = action_views(session, board)
+    counts = {
+        s: sum(v.status == s for v in views) for s in ("red", "amber", "green", COMPLETE, NO_UPDATE)
+    }
+    overdue = sum(v.is_overdue(today) for v in views)
+    blocks.append(
+        HeaderBlock(
+            text=PlainTextObject(text=clip(f"{board.short_name} business plan {board.period}", 150))
+        )
+    )
+    summary = " · ".join(f"{RAG_EMOJI[s]} {n} {s}" for s, n in counts.items() if n)
+    blocks.append(
+        ContextBlock(
+            elements=[
+                MarkdownTextObject(
+                    text=f"{len(views)} actions · {summary}"
+                    + (f" · *{overdue} overdue*" if overdue else "")
+                )
+            ]
+        )
+    )
+    mine = [v for v in views if is_mine(session, person, v, board)]
+    blocks.append(DividerBlock())
+    if not mine:
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=HOME_NO_ROLE)))
+        return View(type="home", blocks=blocks)
+    groups_of = [
+        ("Overdue", [v for v in mine if v.is_overdue(today)]),
+        (
+            "Due in the next 30 days",
+            [
+                v
+                for v in mine
+                if not v.is_overdue(today)
+                and v.due
+                and v.status != COMPLETE
+                and (v.due - today).days <= 30
+            ],
+        ),
+    ]
+    shown = {id(v) for _, group in groups_of for v in group}
+    groups_of.append(("The rest of my actions", [v for v in mine if id(v) not in shown]))
+    for title, group in groups_of:
+        if not group or len(blocks) >= HOME_LIMIT - 2:
+            continue
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=f"*{title}* ({len(group)})")))
+        for v in sorted(group, key=lambda x: (x.due or date.max, x.position)):
+            if len(blocks) >= HOME_LIMIT - 1:
+                break
+            blocks.append(
+                SectionBlock(
+                    text=MarkdownTextObject(text=action_mrkdwn(v, today, now)),
+                    accessory=update_button(v),
+                )
+            )
+    if len(blocks) >= HOME_LIMIT - 1:
+        blocks = blocks[: HOME_LIMIT - 1]
+        blocks.append(
+            ContextBlock(
+                elements=[
+                    MarkdownTextObject(
+                        text=f"Showing part of your {len(mine)} actions: ask “my actions”."
+                    )
+                ]
+            )
+        )
+    return View(type="home", blocks=blocks)
+
+
+# -- entry points for the Slack surfaces (sessions opened here, as conversation.respond does) ---
+
+
+def _board_and_person(
+    session: Session, user_id: str, board_code: str | None, settings: Settings
+) -> tuple[Board | None, Person]:
+    person = identity.person_for(session, user_id, settings.admin_user_ids)
+    board = None
+    if board_code:
+        board = find_board(session, board_code)
+    elif person.board_id is not None:
+        board = session.get(Board, person.board_id)
+    elif settings.default_board:
+        try:
+            board = find_board(session, settings.default_board)
+        except UnknownBoard:
+            board = None
+    return board, person
+
+
+def open_form(
+    engine: Engine,
+    settings: Settings,
+    *,
+    user_id: str,
+    value: str | None = None,
+    channel_id: str | None = None,
+) -> View | str:
+    """The modal to open (preselecting `value` = 'BOARD|ref'), or a message saying why not."""
+    board_code, _, ref = (value or "").partition("|")
+    with session_scope(engine) as session:
+        board, _person = _board_and_person(session, user_id, board_code or None, settings)
+        if board is None:
+            return progress.NO_BOARD
+        view = progress.find_action(session, board, ref) if ref else None
+        return progress_modal(board, view, channel_id)
+
+
+def submit_form(
+    engine: Engine, settings: Settings, *, user_id: str, view: dict[str, Any], now: datetime
+) -> tuple[dict[str, str], progress.Outcome | None]:
+    """Validate and record a submitted modal: field errors, or the outcome to confirm."""
+    submission = parse_submission(view, today_london(now))
+    if submission.errors or submission.change is None or submission.ref is None:
+        return submission.errors, None
+    with session_scope(engine) as session:
+        board, person = _board_and_person(session, user_id, submission.board, settings)
+        if board is None:
+            return {"action": progress.NO_BOARD}, None
+        action = progress.find_action(session, board, submission.ref)
+        if action is None:
+            return {"action": "That action is no longer in the plan."}, None
+        try:
+            outcome = progress.record_update(session, board, person, action, submission.change, now)
+        except progress.Refused as refused:
+            return {"note": clip(str(refused), 150)}, None
+        return {}, outcome
+
+
+def pick_candidate(
+    engine: Engine,
+    settings: Settings,
+    *,
+    user_id: str,
+    value: dict[str, Any],
+    key: str,
+    now: datetime,
+) -> progress.Outcome:
+    """A candidate button was pressed: record the update typed with the quick form."""
+    change = progress.Change.from_value(value.get("change", {}))
+    change.key = key
+    with session_scope(engine) as session:
+        board, person = _board_and_person(session, user_id, value.get("board"), settings)
+        if board is None:
+            return progress.Outcome(progress.NO_BOARD)
+        return progress.record_candidate(session, board, person, str(value.get("ref")), change, now)
+
+
+def home_for(engine: Engine, settings: Settings, *, user_id: str, now: datetime) -> View:
+    """The App Home view for a user."""
+    with session_scope(engine) as session:
+        board, person = _board_and_person(session, user_id, None, settings)
+        return home_view(session, board, person, today_london(now), now)
+
+
+def picker_options(
+    engine: Engine, settings: Settings, *, user_id: str, board_code: str | None, typed: str
+) -> list[dict[str, Any]]:
+    """Options for the modal's action picker."""
+    with session_scope(engine) as session:
+        board, person = _board_and_person(session, user_id, board_code, settings)
+        if board is None:
+            return []
+        return action_options(session, board, person, typed)

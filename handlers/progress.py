@@ -1,0 +1,124 @@
+"""/progress, its candidate buttons, the update modal and its action picker: ack, unpack, call."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import TYPE_CHECKING, Any
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+
+from bot import conversation, progress_form
+from bot.clock import now_utc
+from bot.render import OPEN_ACTION
+
+if TYPE_CHECKING:
+    from bot.app import Deps
+
+
+def register(app: App, deps: Deps) -> None:
+    """Register /progress and the interactions it starts."""
+    engine, settings = deps.engine, deps.settings
+
+    @app.command("/progress")
+    def on_progress(ack: Ack, command: dict[str, Any], respond: Respond, client: WebClient) -> None:
+        ack()
+        text = (command.get("text") or "").strip()
+        if not text:
+            open_modal(
+                client,
+                command["trigger_id"],
+                command["user_id"],
+                None,
+                command.get("channel_id"),
+                respond,
+            )
+            return
+        answer, _ = conversation.respond(
+            engine,
+            user_id=command["user_id"],
+            text=f"/progress {text}",
+            default_board=settings.default_board,
+            channel_id=command.get("channel_id"),
+            admin_ids=settings.admin_user_ids,
+            request_key=f"cmd:{command.get('trigger_id')}",
+        )
+        respond(text=answer.text, blocks=answer.blocks_json() or None, response_type="ephemeral")
+
+    def open_modal(
+        client: WebClient,
+        trigger_id: str,
+        user_id: str,
+        value: str | None,
+        channel_id: str | None,
+        respond: Respond | None,
+    ) -> None:
+        view = progress_form.open_form(
+            engine, settings, user_id=user_id, value=value, channel_id=channel_id
+        )
+        if isinstance(view, str):
+            if respond is not None:
+                respond(text=view, response_type="ephemeral")
+            else:
+                client.chat_postMessage(channel=user_id, text=view)
+            return
+        client.views_open(trigger_id=trigger_id, view=view)
+
+    @app.action(OPEN_ACTION)
+    def on_update_button(
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient
+    ) -> None:
+        ack()
+        channel = (body.get("channel") or {}).get("id")
+        open_modal(
+            client, body["trigger_id"], body["user"]["id"], action.get("value"), channel, None
+        )
+
+    @app.action(re.compile(rf"^{conversation.PICK_ACTION}\d+$"))
+    def on_pick(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
+        ack()
+        container = body.get("container") or {}
+        key = f"pick:{body['user']['id']}:{container.get('message_ts') or body.get('trigger_id')}"
+        outcome = progress_form.pick_candidate(
+            engine,
+            settings,
+            user_id=body["user"]["id"],
+            value=json.loads(action["value"]),
+            key=key,
+            now=now_utc(),
+        )
+        respond(text=outcome.message, replace_original=True, response_type="ephemeral")
+
+    @app.options(progress_form.ACTION_SELECT)
+    def on_action_options(ack: Ack, body: dict[str, Any]) -> None:
+        meta = json.loads((body.get("view") or {}).get("private_metadata") or "{}")
+        ack(
+            options=progress_form.picker_options(
+                engine,
+                settings,
+                user_id=body["user"]["id"],
+                board_code=meta.get("board"),
+                typed=body.get("value", ""),
+            )
+        )
+
+    @app.view(progress_form.MODAL_ID)
+    def on_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+        user_id = body["user"]["id"]
+        errors, outcome = progress_form.submit_form(
+            engine, settings, user_id=user_id, view=view, now=now_utc()
+        )
+        if errors:
+            ack(response_action="errors", errors=errors)
+            return
+        ack()
+        if outcome is not None:
+            client.chat_postMessage(channel=user_id, text=outcome.message)
+
+    @app.event("app_home_opened")
+    def on_home(event: dict[str, Any], client: WebClient) -> None:
+        if event.get("tab", "home") != "home":
+            return
+        view = progress_form.home_for(engine, settings, user_id=event["user"], now=now_utc())
+        client.views_publish(user_id=event["user"], view=view)

@@ -1,0 +1,283 @@
+"""/progress through Bolt: quick form, candidates, modal, permissions, guard, App Home."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+import pytest
+from slack_bolt import App
+from sqlalchemy import Engine
+from sqlmodel import Session, select
+
+from bot.conversation import respond
+from store.models import AuditEvent, ProgressUpdate
+from tests.conftest import ADMIN_ID, command_request, event_request, interaction_request
+from tests.fake_slack import FakeSlack
+
+LEAD = "U0LEAD001"  # LSCB Training Officer: leads 1.1b
+MEG = "U0MEG0001"  # member of MEG: owns 1.1a
+
+
+@pytest.fixture
+def people(mini: Engine) -> None:
+    respond(mini, user_id=LEAD, text="/lscb iam LSCB Training Officer", board_name="TSCB")
+    respond(mini, user_id=MEG, text="/lscb iam MEG", board_name="TSCB")
+
+
+def updates(engine: Engine) -> list[ProgressUpdate]:
+    with Session(engine) as s:
+        return list(s.exec(select(ProgressUpdate)))
+
+
+def progress(app: App, fake: FakeSlack, user: str, text: str, n: int = 1) -> dict[str, Any]:
+    app.dispatch(
+        command_request("/progress", text, user_id=user, response_url=fake.response_url(f"p{n}"))
+    )
+    return fake.wait_for(f"p{n}")[0].args
+
+
+def test_quick_form_records_once_and_confirms(
+    mini_app: App, fake_slack: FakeSlack, mini: Engine, people: None
+) -> None:
+    reply = progress(mini_app, fake_slack, MEG, "1.1a amber toolkit drafted, pathway delayed")
+    assert reply["response_type"] == "ephemeral"
+    assert reply["text"].startswith("Recorded for *1.1a* Toolkit: status no update → *amber*")
+    [update] = updates(mini)
+    assert (update.rag, update.note, update.author_slack_user_id) == (
+        "amber",
+        "toolkit drafted, pathway delayed",
+        MEG,
+    )
+    with Session(mini) as s:
+        audit = s.exec(select(AuditEvent).where(AuditEvent.event == "action.progress")).one()
+    assert audit.before["status"] == "no update" and audit.after["status"] == "amber"
+    assert "toolkit drafted" not in json.dumps(audit.after)  # notes stay out of the audit log
+
+
+def test_someone_else_is_refused_with_who_can(
+    mini_app: App, fake_slack: FakeSlack, mini: Engine, people: None
+) -> None:
+    reply = progress(mini_app, fake_slack, LEAD, "1.1a green done it")
+    assert reply["text"].startswith("You can't update *1.1a*")
+    assert "*MEG*" in reply["text"]
+    assert updates(mini) == []
+
+
+def test_an_admin_may_update_anything(
+    mini_app: App, fake_slack: FakeSlack, mini: Engine, people: None
+) -> None:
+    reply = progress(mini_app, fake_slack, ADMIN_ID, "A1 g assurance received")
+    assert reply["text"].startswith("Recorded for *A1*")
+    assert [u.rag for u in updates(mini)] == ["green"]
+
+
+def test_identifiable_data_is_refused_and_never_stored_or_logged(
+    mini_app: App,
+    fake_slack: FakeSlack,
+    mini: Engine,
+    people: None,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    note = "seen with mum, NHS 943 476 5919, lives WR5 2NP"
+    with caplog.at_level(logging.DEBUG):
+        reply = progress(mini_app, fake_slack, MEG, f"1.1a red {note}")
+    assert "an NHS number and a full postcode" in reply["text"]
+    assert "943" not in reply["text"] and "WR5" not in reply["text"]
+    assert updates(mini) == []
+    assert "943 476 5919" not in caplog.text and "WR5 2NP" not in caplog.text
+    assert "refused a progress update" in caplog.text
+
+
+def test_bad_status_word_lists_the_valid_ones(
+    mini_app: App, fake_slack: FakeSlack, people: None
+) -> None:
+    reply = progress(mini_app, fake_slack, MEG, "1.1a yellow nearly there")
+    assert "isn't a status" in reply["text"] and "amber" in reply["text"]
+
+
+def test_ambiguous_words_offer_buttons_and_a_click_records_once(
+    mini_app: App, fake_slack: FakeSlack, mini: Engine
+) -> None:
+    reply = progress(mini_app, fake_slack, ADMIN_ID, "1.1 amber both moving")
+    buttons = reply["blocks"][-1]["elements"]
+    assert [b["text"]["text"][:4] for b in buttons] == ["1.1a", "1.1b"]
+    pick = buttons[1]
+    payload = {
+        "type": "block_actions",
+        "user": {"id": ADMIN_ID},
+        "team": {"id": "T0TEAM001"},
+        "trigger_id": "123.456",
+        "container": {"type": "message", "message_ts": "1700000000.000300", "is_ephemeral": True},
+        "response_url": fake_slack.response_url("pick"),
+        "actions": [
+            {
+                "type": "button",
+                "action_id": pick["action_id"],
+                "value": pick["value"],
+                "block_id": "b",
+                "action_ts": "1700000001.0",
+            }
+        ],
+    }
+    mini_app.dispatch(interaction_request(payload))
+    mini_app.dispatch(interaction_request(payload))  # a double click
+    confirmations = fake_slack.wait_for("pick", n=2)
+    texts = sorted(c.args["text"] for c in confirmations)  # the two clicks race
+    assert texts[0].startswith("Recorded for *1.1b*")
+    assert texts[1] == "That update for *1.1b* was already recorded."
+    assert [(u.rag, u.note) for u in updates(mini)] == [("amber", "both moving")]
+
+
+def test_empty_progress_opens_a_valid_modal(
+    mini_app: App, fake_slack: FakeSlack, people: None
+) -> None:
+    mini_app.dispatch(
+        command_request("/progress", "", user_id=MEG, response_url=fake_slack.response_url())
+    )
+    [opened] = fake_slack.wait_for("views.open")
+    view = opened.args["view"]
+    assert view["callback_id"] == "progress_modal" and opened.args["trigger_id"]
+    assert [b["block_id"] for b in view["blocks"]][:4] == ["action", "rag", "percent", "note"]
+    assert fake_slack.calls_to("views.open:429") == []
+
+
+def test_picker_lists_my_actions_filtered_by_typing(
+    mini_app: App, fake_slack: FakeSlack, people: None
+) -> None:
+    payload = {
+        "type": "block_suggestion",
+        "user": {"id": MEG},
+        "team": {"id": "T0TEAM001"},
+        "action_id": "progress_action",
+        "block_id": "action",
+        "value": "tool",
+        "view": {"id": "V1", "private_metadata": json.dumps({"board": "TSCB"})},
+    }
+    response = mini_app.dispatch(interaction_request(payload))
+    options = json.loads(response.body)["options"]
+    assert [o["value"] for o in options] == ["TSCB|1.1a"]
+
+
+def submission(user: str, values: dict[str, Any], view_id: str = "V123") -> dict[str, Any]:
+    state = {
+        "action": {
+            "progress_action": {
+                "type": "external_select",
+                "selected_option": {
+                    "value": values.pop("action"),
+                    "text": {"type": "plain_text", "text": "x"},
+                },
+            }
+        },
+    }
+    for block, value in values.items():
+        state[block] = {block: value}
+    return {
+        "type": "view_submission",
+        "user": {"id": user},
+        "team": {"id": "T0TEAM001"},
+        "trigger_id": "1.2",
+        "view": {
+            "id": view_id,
+            "type": "modal",
+            "callback_id": "progress_modal",
+            "private_metadata": json.dumps({"board": "TSCB"}),
+            "state": {"values": state},
+        },
+    }
+
+
+def test_modal_errors_show_on_the_field_and_save_nothing(
+    mini_app: App, mini: Engine, people: None
+) -> None:
+    payload = submission(
+        MEG,
+        {
+            "action": "TSCB|1.1a",
+            "new_due": {"type": "datepicker", "selected_date": "2021-06-30"},
+            "note": {"type": "plain_text_input", "value": "DOB 1/2/2015"},
+        },
+    )
+    response = mini_app.dispatch(interaction_request(payload))
+    body = json.loads(response.body)
+    assert body["response_action"] == "errors"
+    assert set(body["errors"]) == {"reason", "note"}
+    assert "1/2/2015" not in response.body
+    assert updates(mini) == []
+
+
+def test_modal_submission_records_once_even_if_retried(
+    mini_app: App, fake_slack: FakeSlack, mini: Engine, people: None
+) -> None:
+    payload = submission(
+        MEG,
+        {
+            "action": "TSCB|1.1a",
+            "rag": {"type": "static_select", "selected_option": {"value": "amber"}},
+            "percent": {"type": "number_input", "value": "40"},
+            "note": {"type": "plain_text_input", "value": "pilot running"},
+            "new_due": {"type": "datepicker", "selected_date": "2021-06-30"},
+            "reason": {"type": "plain_text_input", "value": "waiting on partner sign-off"},
+        },
+    )
+    for _ in range(2):
+        assert mini_app.dispatch(interaction_request(json.loads(json.dumps(payload)))).status == 200
+    fake_slack.wait_for("chat.postMessage", n=2)
+    [update] = updates(mini)
+    assert (update.rag, update.percent, str(update.new_due)) == ("amber", 40, "2021-06-30")
+    reply, _ = respond(mini, user_id=MEG, text="status of toolkit", board_name="TSCB")
+    assert reply.actions[0].due.isoformat() == "2021-06-30"
+
+
+def test_app_home_lists_my_actions_with_update_buttons(
+    mini_app: App, fake_slack: FakeSlack, people: None
+) -> None:
+    mini_app.dispatch(
+        event_request(
+            {"type": "app_home_opened", "user": MEG, "tab": "home", "channel": "D0MEG0001"}
+        )
+    )
+    [published] = fake_slack.wait_for("views.publish")
+    blocks = published.args["view"]["blocks"]
+    assert len(blocks) <= 100
+    sections = [b for b in blocks if b["type"] == "section" and b.get("accessory")]
+    assert [b["accessory"]["value"] for b in sections] == ["TSCB|1.1a"]
+
+
+def test_app_home_for_someone_without_a_role_says_how(mini_app: App, fake_slack: FakeSlack) -> None:
+    mini_app.dispatch(
+        event_request(
+            {"type": "app_home_opened", "user": "U0NEW0001", "tab": "home", "channel": "D1"}
+        )
+    )
+    [published] = fake_slack.wait_for("views.publish")
+    assert "/lscb iam" in json.dumps(published.args["view"])
+
+
+def test_history_shows_the_timeline(mini: Engine, people: None) -> None:
+    respond(mini, user_id=MEG, text="/progress 1.1a red stalled", board_name="TSCB")
+    respond(mini, user_id=MEG, text="/progress 1.1a green moving again", board_name="TSCB")
+    reply, _ = respond(mini, user_id=MEG, text="/progress history 1.1a", board_name="TSCB")
+    text = json.dumps(reply.blocks_json())
+    assert text.index("stalled") < text.index("moving again")
+
+
+def test_say_progress_then_status(mini: Engine, people: None) -> None:
+    respond(mini, user_id=MEG, text="/progress toolkit at risk partner delay", board_name="TSCB")
+    reply, _ = respond(mini, user_id=MEG, text="status of the toolkit", board_name="TSCB")
+    assert reply.actions[0].status == "amber"
+
+
+def test_slack_api_failure_on_modal_open_is_logged(
+    mini_app: App, fake_slack: FakeSlack, people: None, caplog: pytest.LogCaptureFixture
+) -> None:
+    fake_slack.fail_methods["views.open"] = "expired_trigger_id"
+    with caplog.at_level(logging.ERROR):
+        mini_app.dispatch(
+            command_request("/progress", "", user_id=MEG, response_url=fake_slack.response_url())
+        )
+        fake_slack.wait_for("views.open")
+        fake_slack.wait_until(lambda: "unhandled error" in caplog.text)
+    assert "expired_trigger_id" in caplog.text
