@@ -289,7 +289,7 @@ def record_update(
         after["status"], after["completed"] = COMPLETE, completed_on.isoformat()
     if change.new_due:
         after["due"] = change.new_due.isoformat()
-        after["retarget_reason_given"] = True
+        after["retarget_reason"] = change.reason
     if change.percent is not None:
         after["percent"] = change.percent
     session.add(

@@ -25,6 +25,7 @@ from store.queries import COMPLETE, NO_UPDATE, ActionView
 
 OPEN_ACTION = "progress_open"  # the "Update" button on an action, wherever it is shown
 MAX_BLOCKS = 50
+RETARGET_FLAG = 2  # more re-targets than this are flagged wherever the action is shown
 MAX_SECTION = 3000
 MAX_HEADER = 150
 MAX_CONTEXT_ELEMENT = 2000
@@ -88,6 +89,8 @@ def action_mrkdwn(view: ActionView, today: date, now: datetime) -> str:
         meta.append(f"updated {age(view.last_update, now)}")
     if view.is_overdue(today):
         meta.append("*OVERDUE*")
+    if view.retargets > RETARGET_FLAG:
+        meta.append(f"*re-targeted {view.retargets} times*")
     bits.append(" · ".join(meta))
     return clip("\n".join(bits), MAX_SECTION)
 

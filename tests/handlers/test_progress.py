@@ -11,7 +11,10 @@ from slack_bolt import App
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
+from bot.clock import now_utc
 from bot.conversation import respond
+from bot.progress_form import submit_form
+from bot.settings import Settings
 from store.models import AuditEvent, ProgressUpdate
 from tests.conftest import ADMIN_ID, command_request, event_request, interaction_request
 from tests.fake_slack import FakeSlack
@@ -281,3 +284,30 @@ def test_slack_api_failure_on_modal_open_is_logged(
         fake_slack.wait_for("views.open")
         fake_slack.wait_until(lambda: "unhandled error" in caplog.text)
     assert "expired_trigger_id" in caplog.text
+
+
+def test_retargeting_more_than_twice_is_flagged_and_audited(mini: Engine, people: None) -> None:
+    for month in (4, 5, 6):
+        payload = submission(
+            MEG,
+            {
+                "action": "TSCB|1.1a",
+                "new_due": {"type": "datepicker", "selected_date": f"2021-{month:02d}-30"},
+                "reason": {"type": "plain_text_input", "value": f"partner delay {month}"},
+            },
+            view_id=f"V{month}",
+        )
+        errors, outcome = submit_form(
+            mini, Settings.from_env({}), user_id=MEG, view=payload["view"], now=now_utc()
+        )
+        assert errors == {} and outcome is not None and outcome.recorded
+    reply, _ = respond(mini, user_id=MEG, text="status of toolkit", board_name="TSCB")
+    assert "re-targeted 3 times" in json.dumps(reply.blocks_json())
+    with Session(mini) as s:
+        audits = s.exec(select(AuditEvent).where(AuditEvent.event == "action.progress")).all()
+    assert [a.after["retarget_reason"] for a in audits] == [
+        "partner delay 4",
+        "partner delay 5",
+        "partner delay 6",
+    ]
+    assert audits[-1].before["due"] == "2021-05-30" and audits[-1].after["due"] == "2021-06-30"
