@@ -15,7 +15,7 @@ from slack_sdk.models.blocks import ActionsBlock, ButtonElement, MarkdownTextObj
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from bot import answers, identity, progress
+from bot import answers, channels, identity, progress
 from bot.clock import LONDON, noon_london, now_utc, today_london
 from bot.questions import Intent, parse
 from bot.render import RAG_EMOJI, BlockBuilder, Reply, clip, escape, fmt_date, join_counts
@@ -50,7 +50,8 @@ EMPTY = "Ask me about the business plan: try `help`."
 UNKNOWN_COMMAND = "I don't know the command `{command}`. Commands: {known}."
 LSCB_HELP = (
     "`/lscb iam <role or sub-group>` · `/lscb board <name>` · `/lscb whoami` · "
-    "`/lscb assign @person <role>` (admins) · `/lscb <any question>`"
+    "`/lscb assign @person <role>` (admins) · `/lscb channel <sub-group>` · `/lscb channels` · "
+    "`/lscb updates on|off` · `/lscb <any question>`"
 )
 
 
@@ -274,8 +275,16 @@ def _lscb_command(session: Session, ctx: Context, rest: str) -> Reply:
         reply = help_reply(session, ctx)
         reply.blocks.append(SectionBlock(text=MarkdownTextObject(text=LSCB_HELP)))
         return reply
-    if sub in ("iam", "whoami", "assign", "board"):
+    if sub in ("iam", "whoami", "assign", "board", "channel", "channels", "updates"):
         person = identity.person_for(session, ctx.user_id, ctx.admin_ids)
+        if sub == "channel":
+            return Reply(text=channels.link(session, person, ctx.board, ctx.channel_id, args))
+        if sub == "channels":
+            return Reply(text=channels.links(session, ctx.board))
+        if sub == "updates":
+            return Reply(
+                text=channels.set_updates(session, person, ctx.board, ctx.channel_id, args)
+            )
         if sub == "iam":
             return Reply(text=identity.iam(session, person, ctx.board, args))
         if sub == "whoami":
@@ -299,7 +308,11 @@ def _progress_command(session: Session, ctx: Context, rest: str) -> Reply:
 def progress_reply(outcome: progress.Outcome, board: Board | None) -> Reply:
     """An update's outcome as a reply: a confirmation, a refusal, or candidates as buttons."""
     if not outcome.candidates or board is None or outcome.change is None:
-        return Reply(text=outcome.message, actions=[outcome.action] if outcome.action else [])
+        return Reply(
+            text=outcome.message,
+            actions=[outcome.action] if outcome.action else [],
+            posts=outcome.posts,
+        )
     b = BlockBuilder()
     b.section(outcome.message)
     buttons = [

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from bot.channels import announce_channels
 from bot.guard import check_note, refusal_message
 from bot.render import escape
 from bot.search import PlanIndex, looks_like_ref, tokens
@@ -48,6 +49,7 @@ NOT_ALLOWED = (
 NO_BOARD = "Pick your board first with `/lscb board <name>`."
 PICK_ONE = "Several actions match “{words}”. Which one did you mean?"
 RECORDED = "Recorded for *{ref}* {text}: {changes}."
+ANNOUNCE = "<@{user}> updated *{ref}* {text}: {changes}."
 DUPLICATE = "That update for *{ref}* was already recorded."
 NOTE_TOO_LONG = (
     "That note is too long for a quick update ({n} characters); use `/progress` alone for the form."
@@ -150,6 +152,7 @@ class Outcome:
     recorded: bool = False
     candidates: list[ActionView] = field(default_factory=list)
     change: Change | None = None
+    posts: list[tuple[str, str]] = field(default_factory=list)
 
 
 def parse_quick(text: str) -> QuickForm:
@@ -305,12 +308,18 @@ def record_update(
         )
     )
     logger.info("progress update recorded on %s %s", board.code, view.ref)
-    text = RECORDED.format(
+    changes = _describe(before, after, bool(change.note))
+    text = RECORDED.format(ref=escape(view.ref), text=escape(_short(view.text)), changes=changes)
+    announcement = ANNOUNCE.format(
+        user=person.slack_user_id,
         ref=escape(view.ref),
         text=escape(_short(view.text)),
-        changes=_describe(before, after, bool(change.note)),
+        changes=changes,
     )
-    return Outcome(text, view, recorded=True)
+    if change.note:
+        announcement += "\n> " + escape(change.note).replace("\n", "\n> ")
+    channels = announce_channels(session, board, view.subgroups)
+    return Outcome(text, view, recorded=True, posts=[(c, announcement) for c in channels])
 
 
 def _describe(before: dict[str, Any], after: dict[str, Any], noted: bool) -> str:

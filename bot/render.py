@@ -107,6 +107,9 @@ class Reply:
     text: str
     blocks: list[Block] = field(default_factory=list)
     actions: list[ActionView] = field(default_factory=list)
+    # Messages to post elsewhere as well, as (channel id, mrkdwn text): e.g. an update
+    # announced in its sub-group's channel. Slack posts them; the console only mentions them.
+    posts: list[tuple[str, str]] = field(default_factory=list)
 
     def blocks_json(self) -> list[dict[str, Any]]:
         """Blocks as Slack wants them (validated by slack_sdk's models)."""

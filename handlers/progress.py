@@ -12,6 +12,7 @@ from slack_sdk import WebClient
 from bot import conversation, progress_form
 from bot.clock import now_utc
 from bot.render import OPEN_ACTION
+from handlers.posting import post_elsewhere
 
 if TYPE_CHECKING:
     from bot.app import Deps
@@ -45,6 +46,7 @@ def register(app: App, deps: Deps) -> None:
             request_key=f"cmd:{command.get('trigger_id')}",
         )
         respond(text=answer.text, blocks=answer.blocks_json() or None, response_type="ephemeral")
+        post_elsewhere(client, answer.posts)
 
     def open_modal(
         client: WebClient,
@@ -76,7 +78,9 @@ def register(app: App, deps: Deps) -> None:
         )
 
     @app.action(re.compile(rf"^{conversation.PICK_ACTION}\d+$"))
-    def on_pick(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
+    def on_pick(
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond, client: WebClient
+    ) -> None:
         ack()
         container = body.get("container") or {}
         key = f"pick:{body['user']['id']}:{container.get('message_ts') or body.get('trigger_id')}"
@@ -89,6 +93,7 @@ def register(app: App, deps: Deps) -> None:
             now=now_utc(),
         )
         respond(text=outcome.message, replace_original=True, response_type="ephemeral")
+        post_elsewhere(client, outcome.posts)
 
     @app.options(progress_form.ACTION_SELECT)
     def on_action_options(ack: Ack, body: dict[str, Any]) -> None:
@@ -115,6 +120,7 @@ def register(app: App, deps: Deps) -> None:
         ack()
         if outcome is not None:
             client.chat_postMessage(channel=user_id, text=outcome.message)
+            post_elsewhere(client, outcome.posts)
 
     @app.event("app_home_opened")
     def on_home(event: dict[str, Any], client: WebClient) -> None:

@@ -7,6 +7,7 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, Column, DateTime, TypeDecorator, UniqueConstraint
+from sqlalchemy import false as sa_false
 from sqlmodel import Field, SQLModel
 
 
@@ -61,6 +62,7 @@ class Board(SQLModel, table=True):
     period_end: date
     source: str
     shape: str = Field(max_length=16)
+    slack_channel_id: str | None = Field(default=None, max_length=32)  # the board-level channel
 
 
 class Priority(SQLModel, table=True):
@@ -83,6 +85,7 @@ class Subgroup(SQLModel, table=True):
     description: str | None = None
     board_level: bool = False
     slack_channel_id: str | None = Field(default=None, max_length=32)
+    post_updates: bool = Field(default=False, sa_column_kwargs={"server_default": sa_false()})
     archived_at: datetime | None = _optional_ts()
 
 

@@ -311,3 +311,52 @@ def test_retargeting_more_than_twice_is_flagged_and_audited(mini: Engine, people
         "partner delay 6",
     ]
     assert audits[-1].before["due"] == "2021-05-30" and audits[-1].after["due"] == "2021-06-30"
+
+
+def test_updates_are_posted_to_a_subgroup_channel_that_asked_escaped(
+    mini_app: App, fake_slack: FakeSlack, mini: Engine, people: None
+) -> None:
+    def lscb(user: str, text: str, channel: str) -> str:
+        reply, _ = respond(
+            mini,
+            user_id=user,
+            text=f"/lscb {text}",
+            board_name="TSCB",
+            channel_id=channel,
+            admin_ids=frozenset({ADMIN_ID}),
+        )
+        return reply.text
+
+    assert lscb(LEAD, "channel MEG", "C0MEG0001").startswith("Only a board admin or a member")
+    assert lscb(MEG, "channel MEG", "C0MEG0001").startswith("This channel is now *MEG*'s")
+    assert "isn't linked" in lscb(MEG, "updates on", "C0OTHER01")
+    assert lscb(MEG, "updates on", "C0MEG0001").startswith("Progress updates on *MEG*")
+    assert "MEG: <#C0MEG0001> (posts progress updates)" in lscb(MEG, "channels", "C0MEG0001")
+    fake_slack.channel_errors["C0BROKEN1"] = "channel_not_found"
+
+    progress(mini_app, fake_slack, MEG, "1.1a green <!channel> toolkit live")
+    [post] = fake_slack.wait_for("chat.postMessage")
+    assert post.args["channel"] == "C0MEG0001"
+    assert "<!channel>" not in post.args["text"] and "&lt;!channel&gt;" in post.args["text"]
+    assert post.args["text"].startswith(f"<@{MEG}> updated *1.1a* Toolkit")
+
+
+def test_linking_the_board_channel_needs_an_admin(mini: Engine, people: None) -> None:
+    def lscb(user: str, text: str, channel: str | None) -> str:
+        reply, _ = respond(
+            mini,
+            user_id=user,
+            text=f"/lscb {text}",
+            board_name="TSCB",
+            channel_id=channel,
+            admin_ids=frozenset({ADMIN_ID}),
+        )
+        return reply.text
+
+    assert lscb(MEG, "channel board", "C0EXEC001").startswith("Only a board admin")
+    assert "board-level channel" in lscb(ADMIN_ID, "channel board", "C0EXEC001")
+    assert "Board level: <#C0EXEC001>" in lscb(MEG, "channels", None)
+    assert lscb(ADMIN_ID, "channel MEG", None) == (
+        "Run this in the channel you want to link (not in a DM or the console)."
+    )
+    assert "isn't one of" in lscb(ADMIN_ID, "channel Narnia Group", "C0X000001")

@@ -1,0 +1,150 @@
+"""Channel links: `/lscb channel <sub-group>|board`, `/lscb channels`, `/lscb updates on|off`."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, col, select
+
+from bot.identity import resolve_role
+from bot.render import escape
+from store.models import AuditEvent, Board, Person, Subgroup
+from store.queries import board_subgroups, person_subgroup_names
+
+NOT_IN_CHANNEL = "Run this in the channel you want to link (not in a DM or the console)."
+NOT_ALLOWED = "Only a board admin or a member of *{name}* can link its channel."
+NOT_ADMIN = "Only a board admin can link the board-level channel."
+LINKED = "This channel is now *{name}*'s channel on {board}.{was}"
+LINKED_BOARD = "This channel is now {board}'s board-level channel.{was}"
+USAGE = "Usage: `/lscb channel <sub-group>` or `/lscb channel board`, in the channel to link."
+NO_LINKS = "No channels are linked on {board} yet. In a channel: `/lscb channel <sub-group>`."
+NOT_A_GROUP = "“{text}” isn't one of {board}'s sub-groups. Sub-groups: {names}."
+UPDATES_USAGE = "Usage: `/lscb updates on` or `/lscb updates off`, in a sub-group's channel."
+UPDATES_NOT_LINKED = "This channel isn't linked to a sub-group: `/lscb channel <sub-group>` first."
+UPDATES_SET = "Progress updates on *{name}*'s actions will {now} be posted here."
+
+
+def link(
+    session: Session, person: Person, board: Board | None, channel_id: str | None, text: str
+) -> str:
+    """Link `channel_id` to a sub-group (admins and its members) or the board (admins)."""
+    if board is None or board.id is None:
+        return "Pick your board first with `/lscb board <name>`."
+    if not channel_id or channel_id.startswith("D"):
+        return NOT_IN_CHANNEL
+    if not text:
+        return USAGE
+    if text.strip().lower() in ("board", "the board", "executive", "exec"):
+        if not person.is_admin:
+            return NOT_ADMIN
+        was = _was(board.slack_channel_id, channel_id)
+        _audit(session, board, person, "board", board.code, board.slack_channel_id, channel_id)
+        board.slack_channel_id = channel_id
+        session.add(board)
+        return LINKED_BOARD.format(board=escape(board.short_name), was=was)
+    found = resolve_role(session, board, text)
+    group = found.subgroup if not isinstance(found, list) else None
+    if group is None:
+        names = ", ".join(escape(s.name) for s in board_subgroups(session, board.id))
+        return NOT_A_GROUP.format(text=escape(text), board=escape(board.short_name), names=names)
+    if not person.is_admin and group.name not in person_subgroup_names(session, person):
+        return NOT_ALLOWED.format(name=escape(group.name))
+    was = _was(group.slack_channel_id, channel_id)
+    _audit(session, board, person, "subgroup", group.name, group.slack_channel_id, channel_id)
+    group.slack_channel_id = channel_id
+    session.add(group)
+    return LINKED.format(name=escape(group.name), board=escape(board.short_name), was=was)
+
+
+def _was(old: str | None, new: str) -> str:
+    return f" (It was <#{old}> before.)" if old and old != new else ""
+
+
+def links(session: Session, board: Board | None) -> str:
+    """The board's channel links, one a line."""
+    if board is None or board.id is None:
+        return "Pick your board first with `/lscb board <name>`."
+    lines = []
+    if board.slack_channel_id:
+        lines.append(f"• Board level: <#{board.slack_channel_id}>")
+    for group in board_subgroups(session, board.id):
+        if group.slack_channel_id:
+            posting = " (posts progress updates)" if group.post_updates else ""
+            lines.append(f"• {escape(group.name)}: <#{group.slack_channel_id}>{posting}")
+    if not lines:
+        return NO_LINKS.format(board=escape(board.short_name))
+    return f"*Channels on {escape(board.short_name)}*\n" + "\n".join(lines)
+
+
+def set_updates(
+    session: Session, person: Person, board: Board | None, channel_id: str | None, text: str
+) -> str:
+    """Turn posting of confirmed progress updates into this sub-group channel on or off."""
+    choice = text.strip().lower()
+    if choice not in ("on", "off"):
+        return UPDATES_USAGE
+    if board is None or not channel_id:
+        return UPDATES_NOT_LINKED
+    groups = session.exec(
+        select(Subgroup).where(
+            Subgroup.board_id == board.id, col(Subgroup.slack_channel_id) == channel_id
+        )
+    ).all()
+    if not groups:
+        return UPDATES_NOT_LINKED
+    names = []
+    for group in groups:
+        if not person.is_admin and group.name not in person_subgroup_names(session, person):
+            return NOT_ALLOWED.format(name=escape(group.name))
+        _audit(
+            session,
+            board,
+            person,
+            "subgroup",
+            group.name,
+            group.post_updates,
+            choice == "on",
+            field="post_updates",
+        )
+        group.post_updates = choice == "on"
+        session.add(group)
+        names.append(group.name)
+    return UPDATES_SET.format(
+        name=escape(", ".join(names)), now="now" if choice == "on" else "no longer"
+    )
+
+
+def announce_channels(session: Session, board: Board, subgroups: tuple[str, ...]) -> list[str]:
+    """Channels that asked to see progress updates on an action owned by `subgroups`."""
+    if not subgroups:
+        return []
+    rows = session.exec(
+        select(Subgroup.slack_channel_id).where(
+            Subgroup.board_id == board.id,
+            col(Subgroup.name).in_(subgroups),
+            col(Subgroup.post_updates).is_(True),
+            col(Subgroup.slack_channel_id).is_not(None),
+        )
+    ).all()
+    return sorted({r for r in rows if r})
+
+
+def _audit(
+    session: Session,
+    board: Board,
+    person: Person,
+    entity: str,
+    ref: str,
+    before: object,
+    after: object,
+    field: str = "slack_channel_id",
+) -> None:
+    session.add(
+        AuditEvent(
+            board_id=board.id,
+            actor=person.slack_user_id,
+            event=f"{entity}.{field}",
+            entity=entity,
+            entity_ref=ref,
+            before={field: before},
+            after={field: after},
+        )
+    )
