@@ -36,7 +36,7 @@ from sqlmodel import Session
 from bot import identity, progress
 from bot.clock import today_london
 from bot.guard import check_note, refusal_message
-from bot.progress import Change, is_mine, may_update
+from bot.progress import Change, is_mine
 from bot.render import RAG_EMOJI, action_mrkdwn, clip, update_button
 from bot.settings import Settings
 from store.db import session_scope
@@ -76,7 +76,7 @@ def action_options(
 ) -> list[dict[str, Any]]:
     """Options for the action picker: the user's own actions first, filtered by what they type."""
     views = action_views(session, board)
-    own = [v for v in views if may_update(session, person, v, board)]
+    own = [v for v in views if is_mine(session, person, v, board)]
     pool = own + [v for v in views if v not in own] if person and person.is_admin else own
     typed = typed.strip().lower()
     if typed:

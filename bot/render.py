@@ -92,6 +92,9 @@ def action_mrkdwn(view: ActionView, today: date, now: datetime) -> str:
     if view.retargets > RETARGET_FLAG:
         meta.append(f"*re-targeted {view.retargets} times*")
     bits.append(" · ".join(meta))
+    if view.last_note:
+        first = view.last_note.strip().splitlines()[0]
+        bits.append(f"> {escape(clip(first, 300))}")
     return clip("\n".join(bits), MAX_SECTION)
 
 

@@ -56,6 +56,7 @@ class ActionView:
     retargets: int = 0
     percent: int | None = None
     action_id: int = 0
+    last_note: str | None = field(default=None, repr=False)  # never in logs or reprs
 
     @property
     def subgroup(self) -> str | None:
@@ -224,6 +225,7 @@ def action_views(session: Session, board: Board) -> list[ActionView]:
                 retargets=state.retargets,
                 percent=state.percent,
                 action_id=action.id,
+                last_note=state.note,
             )
         )
     views.sort(key=lambda v: v.position)
@@ -240,6 +242,7 @@ class _Progress:
     last_update: datetime | None = None
     percent: int | None = None
     retargets: int = 0
+    note: str | None = None
 
 
 def _progress(session: Session, board_id: int) -> dict[int, _Progress]:
@@ -262,6 +265,8 @@ def _progress(session: Session, board_id: int) -> dict[int, _Progress]:
             state.completed = update.completed_on
         if update.percent is not None:
             state.percent = update.percent
+        if update.note:
+            state.note = update.note
     return out
 
 

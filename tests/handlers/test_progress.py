@@ -271,6 +271,8 @@ def test_say_progress_then_status(mini: Engine, people: None) -> None:
     respond(mini, user_id=MEG, text="/progress toolkit at risk partner delay", board_name="TSCB")
     reply, _ = respond(mini, user_id=MEG, text="status of the toolkit", board_name="TSCB")
     assert reply.actions[0].status == "amber"
+    assert "&gt; partner delay" not in str(reply.blocks_json())
+    assert "\n> partner delay" in reply.blocks_json()[1]["text"]["text"]
 
 
 def test_slack_api_failure_on_modal_open_is_logged(
