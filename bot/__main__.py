@@ -51,6 +51,12 @@ def build_parser() -> argparse.ArgumentParser:
     seed = sub.add_parser("seed", help="load or update the plans in seed/plans/")
     seed.add_argument("--dir", help="folder of plan files (default: seed/plans)")
 
+    digest = sub.add_parser("digest", help="post the weekly digests and nudges that are due")
+    digest.add_argument("--board", help="only this board (code or name)")
+    digest.add_argument("--channel", help="only this channel id")
+    digest.add_argument("--dry-run", action="store_true", help="print the digests, post nothing")
+    digest.add_argument("--as-of", type=_iso_date, help="run as if it were the end of YYYY-MM-DD")
+
     export = sub.add_parser("export", help="write a board's plan as JSON or CSV to stdout")
     export.add_argument("--board", required=True, help="board code or name (case-insensitive)")
     export.add_argument("--format", choices=("json", "csv"), default="json")
@@ -92,6 +98,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         if command == "say":
             return _say(settings, engine, args)
+        if command == "digest":
+            return _digest(settings, engine, args)
         if command == "console" or settings.mode is Mode.CONSOLE:
             from bot.console import run_console
 
@@ -144,10 +152,53 @@ def _say(settings: Settings, engine: Engine, args: argparse.Namespace) -> int:
     return 0
 
 
+def _digest(settings: Settings, engine: Engine, args: argparse.Namespace) -> int:
+    from datetime import datetime, time
+
+    from bot.app import make_client
+    from bot.clock import LONDON, now_utc
+    from bot.digest import run_digests
+    from bot.render import plain_text
+
+    if not args.dry_run and not settings.slack_bot_token:
+        print(
+            "Posting digests needs SLACK_BOT_TOKEN; use --dry-run to preview them.", file=sys.stderr
+        )
+        return 2
+    now = now_utc()
+    if args.as_of:
+        now = datetime.combine(args.as_of, time(23, 59), tzinfo=LONDON)
+    report = run_digests(
+        engine,
+        None if args.dry_run else make_client(settings),
+        now=now,
+        admin_ids=settings.admin_user_ids,
+        board_name=args.board,
+        channel=args.channel,
+        dry_run=args.dry_run,
+    )
+    if args.dry_run:
+        for label, reply in report.previews:
+            print(f"===== {label} =====")
+            sys.stdout.write(plain_text(reply))
+        if not report.previews:
+            print("Nothing is due: no linked channels, or this week's run time hasn't come.")
+        return 0
+    print(
+        f"posted {len(report.posted)}, already done {len(report.skipped)}, "
+        f"failed {len(report.failed)}"
+    )
+    for label, error in report.failed:
+        print(f"  failed {label}: {error}")
+    return 1 if report.failed else 0
+
+
 def _run_slack(settings: Settings, engine: Engine) -> int:
     from bot.app import create_app
+    from bot.scheduler import DigestScheduler
 
     app = create_app(settings, engine)
+    DigestScheduler(engine, app.client, settings.admin_user_ids).start()
     if settings.mode is Mode.SOCKET:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 

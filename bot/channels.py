@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import re
+from datetime import date
+
 from sqlmodel import Session, col, select
 
 from bot.identity import resolve_role
-from bot.render import escape
+from bot.questions import parse_date
+from bot.render import escape, fmt_date
 from store.models import AuditEvent, Board, Person, Subgroup
 from store.queries import board_subgroups, person_subgroup_names
 
@@ -146,5 +150,88 @@ def _audit(
             entity_ref=ref,
             before={field: before},
             after={field: after},
+        )
+    )
+
+
+AWAY_USAGE = (
+    "Usage: `/lscb away until <date>`, e.g. `/lscb away until 2026-12-31` or `… 31 December`."
+)
+AWAY_SET = "No nudges until after {day}. Welcome back then!"
+QUIET_SET = "Nudges are off. `/lscb nudges on` turns them back on."
+NUDGES_ON = "Nudges are on: at most one a week, about your stale or imminent actions."
+SCHEDULE_USAGE = "Usage: `/lscb digest <weekday> <HH:MM>`, e.g. `/lscb digest monday 09:00`."
+SCHEDULE_SET = "{board}'s weekly digests now go out on {weekday} at {time} (UK time)."
+
+
+def set_away(session: Session, person: Person, text: str, today: date) -> str:
+    """`/lscb away until <date>`: pause nudges."""
+    words = text.strip().removeprefix("until").strip()
+    day = parse_date(words, today, end_of_month=True) if words else None
+    if day is None:
+        return AWAY_USAGE
+    if day < today and not re.search(r"\d{4}", words):
+        day = day.replace(year=day.year + 1)
+    _person_audit(session, person, "away_until", person.away_until, day)
+    person.away_until = day
+    session.add(person)
+    return AWAY_SET.format(day=fmt_date(day))
+
+
+def set_nudges(session: Session, person: Person, on: bool) -> str:
+    """`/lscb quiet` / `/lscb nudges on`."""
+    _person_audit(session, person, "nudges_off", person.nudges_off, not on)
+    person.nudges_off = not on
+    if on:
+        person.away_until = None
+    session.add(person)
+    return NUDGES_ON if on else QUIET_SET
+
+
+def set_schedule(session: Session, person: Person, board: Board | None, text: str) -> str:
+    """Admin: `/lscb digest <weekday> <HH:MM>` sets when the board's digests go out."""
+    if board is None:
+        return "Pick your board first with `/lscb board <name>`."
+    if not person.is_admin:
+        return "Only a board admin can change when digests go out."
+    match = re.fullmatch(r"\s*([a-z]+)\s+(\d{1,2})[:.](\d{2})\s*", text.lower())
+    days = ("monday", "tuesday", "wednesday", "thursday", "friday")
+    day = next((i for i, d in enumerate(days) if match and d.startswith(match.group(1))), None)
+    if match is None or day is None or len(match.group(1)) < 3:
+        return SCHEDULE_USAGE
+    hour, minute = int(match.group(2)), int(match.group(3))
+    if hour > 23 or minute > 59:
+        return SCHEDULE_USAGE
+    new = f"{hour:02d}:{minute:02d}"
+    session.add(
+        AuditEvent(
+            board_id=board.id,
+            actor=person.slack_user_id,
+            event="board.digest_time",
+            entity="board",
+            entity_ref=board.code,
+            before={"weekday": board.digest_weekday, "time": board.digest_time},
+            after={"weekday": day, "time": new},
+        )
+    )
+    board.digest_weekday, board.digest_time = day, new
+    session.add(board)
+    return SCHEDULE_SET.format(
+        board=escape(board.short_name), weekday=days[day].capitalize(), time=new
+    )
+
+
+def _person_audit(
+    session: Session, person: Person, field: str, before: object, after: object
+) -> None:
+    session.add(
+        AuditEvent(
+            board_id=person.board_id,
+            actor=person.slack_user_id,
+            event=f"person.{field}",
+            entity="person",
+            entity_ref=person.slack_user_id,
+            before={field: str(before) if before is not None else None},
+            after={field: str(after) if after is not None else None},
         )
     )

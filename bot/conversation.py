@@ -51,7 +51,8 @@ UNKNOWN_COMMAND = "I don't know the command `{command}`. Commands: {known}."
 LSCB_HELP = (
     "`/lscb iam <role or sub-group>` · `/lscb board <name>` · `/lscb whoami` · "
     "`/lscb assign @person <role>` (admins) · `/lscb channel <sub-group>` · `/lscb channels` · "
-    "`/lscb updates on|off` · `/lscb <any question>`"
+    "`/lscb updates on|off` · `/lscb away until <date>` · `/lscb quiet` · `/lscb nudges on` · "
+    "`/lscb digest <weekday> <HH:MM>` (admins) · `/lscb <any question>`"
 )
 
 
@@ -275,8 +276,28 @@ def _lscb_command(session: Session, ctx: Context, rest: str) -> Reply:
         reply = help_reply(session, ctx)
         reply.blocks.append(SectionBlock(text=MarkdownTextObject(text=LSCB_HELP)))
         return reply
-    if sub in ("iam", "whoami", "assign", "board", "channel", "channels", "updates"):
+    if sub in (
+        "iam",
+        "whoami",
+        "assign",
+        "board",
+        "channel",
+        "channels",
+        "updates",
+        "away",
+        "quiet",
+        "nudges",
+        "digest",
+    ):
         person = identity.person_for(session, ctx.user_id, ctx.admin_ids)
+        if sub == "away":
+            return Reply(text=channels.set_away(session, person, args, ctx.today))
+        if sub == "quiet" or (sub == "nudges" and args.lower() == "off"):
+            return Reply(text=channels.set_nudges(session, person, on=False))
+        if sub == "nudges":
+            return Reply(text=channels.set_nudges(session, person, on=True))
+        if sub == "digest":
+            return Reply(text=channels.set_schedule(session, person, ctx.board, args))
         if sub == "channel":
             return Reply(text=channels.link(session, person, ctx.board, ctx.channel_id, args))
         if sub == "channels":

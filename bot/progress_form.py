@@ -265,6 +265,14 @@ def home_view(
         )
     )
     mine = [v for v in views if is_mine(session, person, v, board)]
+    if person is not None:
+        if person.nudges_off:
+            nudges = "Nudges are off (`/lscb nudges on`)."
+        elif person.away_until and person.away_until >= today:
+            nudges = f"Nudges paused until {person.away_until:%-d %b %Y} (`/lscb nudges on`)."
+        else:
+            nudges = "Weekly nudges are on (`/lscb away until <date>`, `/lscb quiet`)."
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=nudges)]))
     blocks.append(DividerBlock())
     if not mine:
         blocks.append(SectionBlock(text=MarkdownTextObject(text=HOME_NO_ROLE)))

@@ -63,6 +63,10 @@ class Board(SQLModel, table=True):
     source: str
     shape: str = Field(max_length=16)
     slack_channel_id: str | None = Field(default=None, max_length=32)  # the board-level channel
+    digest_weekday: int = Field(default=0, sa_column_kwargs={"server_default": "0"})  # Monday
+    digest_time: str = Field(
+        default="09:00", max_length=5, sa_column_kwargs={"server_default": "09:00"}
+    )  # Europe/London
 
 
 class Priority(SQLModel, table=True):
@@ -138,6 +142,8 @@ class Person(SQLModel, table=True):
     display_name: str | None = None
     roles: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     is_admin: bool = False
+    away_until: date | None = None  # no nudges until after this day
+    nudges_off: bool = Field(default=False, sa_column_kwargs={"server_default": sa_false()})
     created_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
     )
@@ -178,3 +184,23 @@ class AuditEvent(SQLModel, table=True):
     entity_ref: str | None = Field(default=None, max_length=64)
     before: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
     after: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+
+
+class DigestRun(SQLModel, table=True):
+    """One row per digest (or nudge) target and period: the claim that makes posting exactly once.
+
+    status: "claimed" (a worker is posting it), "posted", or "failed" (retried next run).
+    """
+
+    __table_args__ = (UniqueConstraint("kind", "target", "period"),)
+    id: int | None = Field(default=None, primary_key=True)
+    board_id: int = Field(foreign_key="board.id", index=True)
+    kind: str = Field(max_length=16)  # "subgroup", "board" or "nudge"
+    target: str = Field(max_length=64)  # channel id, or the person's Slack user id for nudges
+    period: date
+    status: str = Field(max_length=16)
+    claimed_by: str = Field(max_length=64)
+    claimed_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    posted_at: datetime | None = _optional_ts()
+    attempts: int = 1
+    error: str | None = Field(default=None, max_length=64)

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
+from weakref import WeakKeyDictionary
 
 import pytest
 from slack_bolt import App, BoltRequest
@@ -27,6 +28,8 @@ SIGNING_SECRET = "0123456789abcdef0123456789abcdef"
 BOT_TOKEN = "xoxb-test-token"
 PG_URL = os.environ.get("TEST_DATABASE_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
+#: For each test engine, a DATABASE_URL that another process can use to reach the same data.
+SUBPROCESS_URLS: WeakKeyDictionary[Engine, str] = WeakKeyDictionary()
 
 
 @pytest.fixture(params=BACKENDS)
@@ -38,6 +41,7 @@ def _new_engine(backend: str, tmp: Path) -> tuple[Engine, Any]:
     """A fresh, empty database of `backend`, and a function that disposes of it."""
     if backend == "sqlite":
         engine = make_engine(f"sqlite:///{tmp / 'test.db'}")
+        SUBPROCESS_URLS[engine] = f"sqlite:///{tmp / 'test.db'}"
         return engine, engine.dispose
     assert PG_URL
     schema = f"t_{uuid.uuid4().hex[:12]}"
@@ -45,6 +49,7 @@ def _new_engine(backend: str, tmp: Path) -> tuple[Engine, Any]:
     with admin.begin() as conn:
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
     engine = make_engine(PG_URL, connect_args={"options": f"-csearch_path={schema}"})
+    SUBPROCESS_URLS[engine] = f"{PG_URL}?options=-csearch_path%3D{schema}"
 
     def drop() -> None:
         engine.dispose()

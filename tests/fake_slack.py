@@ -26,6 +26,7 @@ class Call:
     method: str
     args: dict[str, Any]
     headers: dict[str, str]
+    ok: bool | None = None  # what the fake answered: False for errors, 429s and bad blocks
 
 
 @dataclass
@@ -57,6 +58,11 @@ class FakeSlack:
                         if isinstance(args.get(key), str):
                             args[key] = json.loads(args[key])
                 status, headers, body = fake._answer(self.path, args, dict(self.headers))
+                with fake._lock:
+                    for call in reversed(fake.calls):
+                        if call.args is args:
+                            call.ok = bool(body.get("ok")) and status == 200
+                            break
                 payload = json.dumps(body).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json; charset=utf-8")
@@ -157,6 +163,15 @@ class FakeSlack:
     def calls_to(self, method: str) -> list[Call]:
         with self._lock:
             return [c for c in self.calls if c.method == method]
+
+    def delivered(self, channel: str) -> list[Call]:
+        """Messages Slack accepted into `channel` (failed attempts are not deliveries)."""
+        with self._lock:
+            return [
+                c
+                for c in self.calls
+                if c.method == "chat.postMessage" and c.ok and c.args.get("channel") == channel
+            ]
 
     def wait_for(self, method: str, n: int = 1, timeout: float = 10.0) -> list[Call]:
         """Block until `n` calls to `method` have arrived (listeners run after ack, in threads)."""

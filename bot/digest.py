@@ -1,0 +1,478 @@
+"""Weekly digests for sub-group and board channels, and nudges for leads: compose and deliver.
+
+Composition is pure (session in, Reply out). Delivery claims each (channel, period) in the
+database before posting, so any number of workers, cron jobs and schedulers post once.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from functools import lru_cache
+
+import holidays
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlalchemy import Engine
+from sqlmodel import Session, col, select
+
+from bot.clock import LONDON
+from bot.progress import is_mine
+from bot.render import (
+    RAG_EMOJI,
+    RETARGET_FLAG,
+    BlockBuilder,
+    Reply,
+    action_mrkdwn,
+    clip,
+    escape,
+    fmt_date,
+    update_button,
+)
+from store import digests
+from store.models import Board, Person, Subgroup
+from store.queries import (
+    COMPLETE,
+    NO_UPDATE,
+    ActionView,
+    UpdateView,
+    action_views,
+    board_priorities,
+    board_subgroups,
+    find_board,
+    list_boards,
+    updates_since,
+)
+
+logger = logging.getLogger(__name__)
+
+STALE_DAYS = 28
+DUE_SOON_DAYS = 14
+NUDGE_DUE_DAYS = 7
+CHANNEL_PROBLEMS = {"channel_not_found", "not_in_channel", "is_archived"}
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+QUIET = "A quiet week for *{name}*: nothing overdue, nothing due in the next 14 days, no updates."
+ADMIN_ALERT = (
+    "I couldn't post the weekly digest for *{name}* to <#{channel}>: `{error}`. Invite me to "
+    "the channel or link another with `/lscb channel {name}`; I'll try again on the next run."
+)
+
+
+# -- schedule ----------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=32)
+def bank_holidays(year: int) -> frozenset[date]:
+    """England and Wales bank holidays in `year`."""
+    return frozenset(holidays.UK(subdiv="ENG", years=year))
+
+
+def scheduled_run(board: Board, week_monday: date) -> datetime:
+    """When the board's digest runs in the week starting `week_monday` (Europe/London).
+
+    A run that falls on a weekend or a bank holiday moves to the next working day.
+    """
+    day = week_monday + timedelta(days=board.digest_weekday)
+    while day.weekday() >= 5 or day in bank_holidays(day.year):
+        day += timedelta(days=1)
+    hour, minute = (int(x) for x in board.digest_time.split(":"))
+    return datetime.combine(day, time(hour, minute), tzinfo=LONDON)
+
+
+def due_period(board: Board, now: datetime) -> date | None:
+    """This week's digest period (the run's date) once its time has come; else None."""
+    local = now.astimezone(LONDON)
+    monday = local.date() - timedelta(days=local.weekday())
+    run = scheduled_run(board, monday)
+    return run.date() if local >= run else None
+
+
+# -- composition -------------------------------------------------------------------------------
+
+
+@dataclass
+class Sections:
+    overdue: list[ActionView]
+    due_soon: list[ActionView]
+    updates: list[UpdateView]
+    stale: list[ActionView]
+
+
+def _sections(
+    views: list[ActionView], updates: list[UpdateView], today: date, now: datetime
+) -> Sections:
+    live = [v for v in views if v.status != COMPLETE]
+    stale_before = now - timedelta(days=STALE_DAYS)
+    return Sections(
+        overdue=sorted((v for v in live if v.is_overdue(today)), key=lambda v: v.due or today),
+        due_soon=sorted(
+            (v for v in live if v.due and 0 <= (v.due - today).days <= DUE_SOON_DAYS),
+            key=lambda v: v.due or today,
+        ),
+        updates=updates,
+        stale=[v for v in live if v.last_update is None or v.last_update < stale_before],
+    )
+
+
+def subgroup_digest(
+    session: Session, board: Board, group: Subgroup, since: datetime, now: datetime
+) -> Reply:
+    """A sub-group's weekly briefing, most urgent first, inside Slack's limits."""
+    assert board.id is not None
+    today = now.astimezone(LONDON).date()
+    views = [v for v in action_views(session, board) if group.name in v.subgroups]
+    refs = {v.ref for v in views}
+    updates = [u for u in updates_since(session, board.id, since) if u.ref in refs]
+    s = _sections(views, updates, today, now)
+    title = f"{group.name}: weekly digest, {fmt_date(today)}"
+    b = BlockBuilder()
+    b.header(title)
+    b.context(
+        f"{escape(board.short_name)} · {len(views)} actions · {_rag_counts(views)} · "
+        f"since {fmt_date(since.astimezone(LONDON).date())}"
+    )
+    if not (s.overdue or s.due_soon or s.updates or s.stale):
+        b.section(QUIET.format(name=escape(group.name)))
+        return Reply(text=title, blocks=b.blocks, actions=views)
+    _compose(b, s, today, now)
+    return Reply(text=title, blocks=b.blocks, actions=views)
+
+
+def _compose(b: BlockBuilder, s: Sections, today: date, now: datetime) -> None:
+    """Overdue, due soon, updates, stale: one section each action while room lasts."""
+    reserve = 4  # the headings and summaries still to come
+    shown: set[str] = set()
+    for title, items in (
+        ("Overdue", s.overdue),
+        (f"Due in the next {DUE_SOON_DAYS} days", s.due_soon),
+    ):
+        if not items or b.room <= reserve:
+            continue
+        b.section(f"*{title}* ({len(items)})")
+        count = 0
+        for view in items:
+            if b.room <= reserve:
+                break
+            b.section(action_mrkdwn(view, today, now), accessory=update_button(view))
+            shown.add(view.ref)
+            count += 1
+        if count < len(items):
+            b.context(
+                f"…and {len(items) - count} more: see App Home or ask me “what's "
+                f"{'overdue' if title == 'Overdue' else 'due soon'}”."
+            )
+    if s.updates and b.room > 2:
+        lines = [f"*Updates received* ({len(s.updates)})"]
+        for u in s.updates:
+            change = f"{u.previous_rag or 'no rating'} → {u.rag}" if u.rag else "note"
+            first = (u.note or "").strip().splitlines()[0] if u.note else ""
+            lines.append(
+                f"• *{escape(u.ref)}* <@{u.author}> "
+                f"{u.created_at.astimezone(LONDON):%-d %b} · {change}"
+                + (f" · {escape(clip(first, 120))}" if first else "")
+            )
+        b.section(clip("\n".join(lines), 2990))
+    if s.stale and b.room > 1:
+        refs = ", ".join(escape(v.ref) for v in s.stale)
+        b.section(clip(f"*No update for {STALE_DAYS} days or more* ({len(s.stale)}): {refs}", 2990))
+
+
+def board_digest(session: Session, board: Board, since: datetime, now: datetime) -> Reply:
+    """The executive view: RAG bar per priority, exceptions, each sub-group's update rate."""
+    assert board.id is not None
+    today = now.astimezone(LONDON).date()
+    views = action_views(session, board)
+    title = f"{board.short_name}: weekly board digest, {fmt_date(today)}"
+    b = BlockBuilder()
+    b.header(title)
+    b.context(f"{len(views)} actions · {_rag_counts(views)}")
+    lines = []
+    for priority in board_priorities(session, board.id):
+        items = [v for v in views if v.priority_ref == priority.ref]
+        lines.append(
+            f"{_rag_bar(items)} *{escape(priority.ref)}. {escape(priority.title)}* ({len(items)})"
+        )
+    if lines:
+        b.section(clip("\n".join(lines), 2990))
+    red = [v for v in views if v.status == "red"]
+    overdue = [v for v in views if v.is_overdue(today)]
+    moved = [v for v in views if v.retargets > RETARGET_FLAG]
+    exceptions = []
+    for label, items in (
+        ("Red", red),
+        ("Overdue", overdue),
+        (f"Re-targeted more than {RETARGET_FLAG} times", moved),
+    ):
+        if items:
+            refs = ", ".join(escape(v.ref) for v in items)
+            exceptions.append(f"*{label}* ({len(items)}): {refs}")
+    if exceptions:
+        b.section(clip("*Exceptions*\n" + "\n".join(exceptions), 2990))
+    recent = now - timedelta(days=STALE_DAYS)
+    rates = []
+    for group in board_subgroups(session, board.id):
+        owned = [v for v in views if group.name in v.subgroups and v.status != COMPLETE]
+        if owned:
+            fresh = sum(1 for v in owned if v.last_update and v.last_update >= recent)
+            rates.append(
+                f"• {escape(group.name)}: {fresh} of {len(owned)} actions updated in "
+                f"the last 4 weeks"
+            )
+    if rates:
+        b.section(clip("*Update rate by sub-group*\n" + "\n".join(rates), 2990))
+    return Reply(text=title, blocks=b.blocks, actions=views)
+
+
+def nudge(session: Session, board: Board, person: Person, now: datetime) -> Reply | None:
+    """A lead's weekly nudge: their stale or imminent actions, or None when there are none."""
+    today = now.astimezone(LONDON).date()
+    if person.nudges_off or (person.away_until and person.away_until >= today):
+        return None
+    stale_before = now - timedelta(days=STALE_DAYS)
+    mine = [
+        v
+        for v in action_views(session, board)
+        if v.status != COMPLETE
+        and is_mine(session, person, v, board)
+        and (
+            (v.due and (v.due - today).days <= NUDGE_DUE_DAYS)
+            or v.last_update is None
+            or v.last_update < stale_before
+        )
+    ]
+    if not mine:
+        return None
+    b = BlockBuilder()
+    b.section(
+        f"Morning! {len(mine)} of your actions on {escape(board.short_name)} could do "
+        f"with an update (overdue, due within {NUDGE_DUE_DAYS} days, or quiet for "
+        f"{STALE_DAYS} days):"
+    )
+    shown = b.actions_list(mine, today, now, reserve=1)
+    if shown < len(mine):
+        b.context(f"…and {len(mine) - shown} more in App Home.")
+    b.context("`/lscb away until <date>` pauses these; `/lscb quiet` turns them off.")
+    return Reply(
+        text=f"{len(mine)} of your actions could do with an update", blocks=b.blocks, actions=mine
+    )
+
+
+def _rag_counts(views: list[ActionView]) -> str:
+    counts = Counter(v.status for v in views)
+    order = ("red", "amber", "green", COMPLETE, NO_UPDATE)
+    return ", ".join(f"{RAG_EMOJI[s]} {counts[s]}" for s in order if counts[s]) or "no actions"
+
+
+def _rag_bar(views: list[ActionView], width: int = 10) -> str:
+    if not views:
+        return ":white_small_square:" * width
+    squares = {
+        "red": ":large_red_square:",
+        "amber": ":large_orange_square:",
+        "green": ":large_green_square:",
+        COMPLETE: ":large_blue_square:",
+        NO_UPDATE: ":white_large_square:",
+    }
+    counts = Counter(v.status for v in views)
+    bar = []
+    for status in ("red", "amber", "green", COMPLETE, NO_UPDATE):
+        bar += [squares[status]] * round(width * counts[status] / len(views))
+    return "".join(bar[:width]) or squares[NO_UPDATE]
+
+
+# -- delivery ----------------------------------------------------------------------------------
+
+
+@dataclass
+class RunReport:
+    posted: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)
+    previews: list[tuple[str, Reply]] = field(default_factory=list)
+
+
+def worker_id() -> str:
+    """Who claims a digest: host and process, so a crashed worker's claim can be told apart."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def run_digests(
+    engine: Engine,
+    client: WebClient | None,
+    *,
+    now: datetime,
+    admin_ids: frozenset[str] = frozenset(),
+    board_name: str | None = None,
+    channel: str | None = None,
+    dry_run: bool = False,
+    force_period: date | None = None,
+    worker: str | None = None,
+) -> RunReport:
+    """Post every digest and nudge that is due and not yet posted; with dry_run, only compose."""
+    worker = worker or worker_id()
+    report = RunReport()
+    with Session(engine) as session:
+        boards = [find_board(session, board_name)] if board_name else list_boards(session)
+        board_ids = [b.id for b in boards if b.id is not None]
+    for board_id in board_ids:
+        with Session(engine) as session:
+            board = session.get(Board, board_id)
+            assert board is not None and board.id is not None
+            period = force_period or due_period(board, now)
+            if period is None:
+                continue
+            targets = _targets(session, board, channel)
+            people = (
+                []
+                if channel
+                else list(session.exec(select(Person).where(Person.board_id == board.id)))
+            )
+        for kind, target, name in targets:
+            _deliver(
+                engine,
+                client,
+                report,
+                board_id,
+                kind,
+                target,
+                name,
+                period,
+                now,
+                worker,
+                admin_ids,
+                dry_run,
+            )
+        for person in people:
+            _deliver(
+                engine,
+                client,
+                report,
+                board_id,
+                "nudge",
+                person.slack_user_id,
+                person.slack_user_id,
+                period,
+                now,
+                worker,
+                admin_ids,
+                dry_run,
+            )
+    return report
+
+
+def _targets(session: Session, board: Board, channel: str | None) -> list[tuple[str, str, str]]:
+    assert board.id is not None
+    out = [
+        ("subgroup", g.slack_channel_id, g.name)
+        for g in board_subgroups(session, board.id)
+        if g.slack_channel_id
+    ]
+    if board.slack_channel_id:
+        out.append(("board", board.slack_channel_id, board.short_name))
+    return [t for t in out if channel is None or t[1] == channel]
+
+
+def _compose_for(
+    session: Session,
+    board: Board,
+    kind: str,
+    target: str,
+    name: str,
+    since: datetime,
+    now: datetime,
+) -> Reply | None:
+    if kind == "board":
+        return board_digest(session, board, since, now)
+    if kind == "nudge":
+        person = session.exec(select(Person).where(Person.slack_user_id == target)).first()
+        return nudge(session, board, person, now) if person else None
+    group = session.exec(
+        select(Subgroup).where(Subgroup.board_id == board.id, col(Subgroup.name) == name)
+    ).first()
+    return subgroup_digest(session, board, group, since, now) if group else None
+
+
+def _deliver(
+    engine: Engine,
+    client: WebClient | None,
+    report: RunReport,
+    board_id: int,
+    kind: str,
+    target: str,
+    name: str,
+    period: date,
+    now: datetime,
+    worker: str,
+    admin_ids: frozenset[str],
+    dry_run: bool,
+) -> None:
+    label = f"{kind}:{name}:{target}"
+    since = digests.last_posted(engine, kind=kind, target=target, before=period) or (
+        now - timedelta(days=7)
+    )
+    if dry_run:
+        with Session(engine) as session:
+            board = session.get(Board, board_id)
+            assert board is not None
+            reply = _compose_for(session, board, kind, target, name, since, now)
+        if reply is not None:
+            report.previews.append((label, reply))
+        return
+    attempt = digests.claim(
+        engine, board_id=board_id, kind=kind, target=target, period=period, worker=worker, now=now
+    )
+    if not attempt:
+        report.skipped.append(label)
+        return
+    with Session(engine) as session:
+        board = session.get(Board, board_id)
+        assert board is not None
+        reply = _compose_for(session, board, kind, target, name, since, now)
+        admins = sorted(
+            admin_ids
+            | {
+                p.slack_user_id
+                for p in session.exec(
+                    select(Person).where(
+                        Person.board_id == board_id, col(Person.is_admin).is_(True)
+                    )
+                )
+            }
+        )
+    if reply is None:  # a nudge with nothing to nudge about: done for this week
+        digests.finish(engine, kind=kind, target=target, period=period, worker=worker, now=now)
+        report.skipped.append(label)
+        return
+    assert client is not None
+    try:
+        client.chat_postMessage(channel=target, text=reply.text, blocks=reply.blocks_json())
+    except SlackApiError as exc:
+        error = str(exc.response.get("error") or exc.response.status_code)
+        digests.finish(
+            engine, kind=kind, target=target, period=period, worker=worker, now=now, error=error
+        )
+        report.failed.append((label, error))
+        logger.error("digest %s for board %s could not be posted: %s", kind, board_id, error)
+        if error in CHANNEL_PROBLEMS and attempt == 1:
+            _alert_admins(client, admins, name, target, error)
+        return
+    digests.finish(engine, kind=kind, target=target, period=period, worker=worker, now=now)
+    report.posted.append(label)
+
+
+def _alert_admins(
+    client: WebClient, admins: list[str], name: str, channel: str, error: str
+) -> None:
+    for admin in admins:
+        try:
+            client.chat_postMessage(
+                channel=admin,
+                text=ADMIN_ALERT.format(name=escape(name), channel=channel, error=error),
+            )
+        except SlackApiError as exc:
+            logger.error("could not alert admin %s: %s", admin, exc.response.get("error"))

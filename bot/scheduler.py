@@ -1,0 +1,62 @@
+"""The in-process digest scheduler for the Slack worker.
+
+Every few minutes it asks `run_digests` to post whatever is due. The schedule itself (weekday,
+time, bank holidays, BST) lives in bot.digest, and exactly-once lives in the database, so it is
+safe to run this in every worker beside an external cron job running `python -m bot digest`.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from slack_sdk import WebClient
+from sqlalchemy import Engine
+
+from bot.clock import now_utc
+from bot.digest import run_digests
+
+logger = logging.getLogger(__name__)
+
+CHECK_EVERY_SECONDS = 300.0
+
+
+class DigestScheduler:
+    """A daemon thread that runs due digests every `interval` seconds until stopped."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        client: WebClient,
+        admin_ids: frozenset[str],
+        interval: float = CHECK_EVERY_SECONDS,
+    ) -> None:
+        self.engine, self.client, self.admin_ids, self.interval = (
+            engine,
+            client,
+            admin_ids,
+            interval,
+        )
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="digest-scheduler", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=30)
+
+    def run_once(self) -> None:
+        """One pass: post whatever is due now."""
+        report = run_digests(self.engine, self.client, now=now_utc(), admin_ids=self.admin_ids)
+        if report.posted or report.failed:
+            logger.info("digests: %d posted, %d failed", len(report.posted), len(report.failed))
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.run_once()
+            except Exception:  # keep the worker alive; the next pass retries what failed
+                logger.exception("digest pass failed")
+            self._stop.wait(self.interval)

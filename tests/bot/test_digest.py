@@ -1,0 +1,225 @@
+"""Weekly digests and nudges: schedule, content, and exactly-once delivery against fake Slack."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
+from sqlalchemy import Engine
+from sqlmodel import Session, select
+
+from bot.clock import LONDON
+from bot.conversation import respond
+from bot.digest import due_period, run_digests, scheduled_run, subgroup_digest
+from store import digests
+from store.models import Board, Subgroup
+from tests.conftest import ADMIN_ID, BOT_TOKEN, SUBPROCESS_URLS
+from tests.fake_slack import FakeSlack
+
+MEG = "U0MEG0001"
+MONDAY_10AM = datetime(2026, 11, 23, 10, 0, tzinfo=LONDON)
+
+
+def board(**kw: object) -> Board:
+    return Board(
+        code="X",
+        name="X",
+        short_name="X",
+        period="",
+        period_start=date.min,
+        period_end=date.max,
+        source="",
+        shape="",
+        **kw,
+    )
+
+
+def test_monday_nine_in_winter_and_summer_time() -> None:
+    winter = scheduled_run(board(), date(2026, 1, 12))
+    summer = scheduled_run(board(), date(2026, 7, 13))
+    assert winter.astimezone(UTC).hour == 9 and summer.astimezone(UTC).hour == 8
+    assert winter.astimezone(LONDON).hour == summer.astimezone(LONDON).hour == 9
+
+
+def test_bank_holidays_move_to_the_next_working_day() -> None:
+    assert scheduled_run(board(), date(2026, 4, 6)).date() == date(2026, 4, 7)  # Easter Monday
+    friday = board(digest_weekday=4, digest_time="16:30")
+    # Christmas Day, then the weekend, then Boxing Day observed on Monday 28th
+    assert scheduled_run(friday, date(2026, 12, 21)).date() == date(2026, 12, 29)
+
+
+def test_due_period_only_once_the_time_has_come() -> None:
+    assert due_period(board(), datetime(2026, 11, 23, 8, 59, tzinfo=LONDON)) is None
+    assert due_period(board(), datetime(2026, 11, 23, 9, 0, tzinfo=LONDON)) == date(2026, 11, 23)
+    assert due_period(board(), datetime(2026, 11, 29, 23, 0, tzinfo=LONDON)) == date(2026, 11, 23)
+
+
+def lscb(engine: Engine, user: str, text: str, channel: str | None = None) -> str:
+    reply, _ = respond(
+        engine,
+        user_id=user,
+        text=f"/lscb {text}",
+        board_name="TSCB",
+        channel_id=channel,
+        admin_ids=frozenset({ADMIN_ID}),
+    )
+    return reply.text
+
+
+@pytest.fixture
+def linked(mini: Engine) -> Engine:
+    """MEG and the Training Sub-Committee have channels; so does the board; MEG has a member."""
+    lscb(mini, MEG, "iam MEG")
+    assert "now" in lscb(mini, ADMIN_ID, "channel MEG", "C0MEG0001")
+    assert "now" in lscb(mini, ADMIN_ID, "channel Training Sub-Committee", "C0TRAIN01")
+    assert "board-level" in lscb(mini, ADMIN_ID, "channel board", "C0BOARD01")
+    return mini
+
+
+def client_for(fake: FakeSlack) -> WebClient:
+    client = WebClient(token=BOT_TOKEN, base_url=fake.api_url)
+    client.retry_handlers.append(RateLimitErrorRetryHandler(max_retry_count=2))
+    return client
+
+
+def posts_to(fake: FakeSlack, channel: str) -> list[dict[str, object]]:
+    return [c.args for c in fake.delivered(channel)]
+
+
+def test_subgroup_digest_reads_like_a_briefing(linked: Engine) -> None:
+    respond(
+        linked,
+        user_id=MEG,
+        text="/progress 1.1a red <!here> supplier pulled out",
+        board_name="TSCB",
+        today=date(2026, 11, 20),
+    )
+    with Session(linked) as s:
+        b = s.exec(select(Board)).one()
+        meg = s.exec(select(Subgroup).where(Subgroup.name == "MEG")).one()
+        reply = subgroup_digest(s, b, meg, MONDAY_10AM - timedelta(days=7), MONDAY_10AM)
+    text = json.dumps(reply.blocks_json())
+    assert len(reply.blocks) <= 50
+    assert "Overdue" in text and "1.1a" in text and "Updates received" in text
+    assert "red" in text and "supplier pulled out" in text
+    assert "<!here>" not in text and "&lt;!here&gt;" in text
+    assert "progress_open" in text  # each action has an Update button
+
+
+def test_every_channel_once_despite_429_and_a_missing_channel(
+    linked: Engine, fake_slack: FakeSlack
+) -> None:
+    fake_slack.rate_limit_once.add("chat.postMessage")
+    fake_slack.channel_errors["C0TRAIN01"] = "channel_not_found"
+    client = client_for(fake_slack)
+
+    first = run_digests(linked, client, now=MONDAY_10AM, admin_ids=frozenset({ADMIN_ID}))
+    assert len(posts_to(fake_slack, "C0MEG0001")) == 1
+    assert len(posts_to(fake_slack, "C0BOARD01")) == 1
+    assert first.failed == [("subgroup:Training Sub-Committee:C0TRAIN01", "channel_not_found")]
+    [alert] = posts_to(fake_slack, ADMIN_ID)
+    assert "channel_not_found" in str(alert["text"]) and "<#C0TRAIN01>" in str(alert["text"])
+    assert len(fake_slack.calls_to("chat.postMessage:429")) == 1
+
+    again = run_digests(
+        linked, client, now=MONDAY_10AM + timedelta(minutes=5), admin_ids=frozenset({ADMIN_ID})
+    )
+    assert not again.posted
+    assert len(posts_to(fake_slack, "C0MEG0001")) == 1
+    assert len(posts_to(fake_slack, ADMIN_ID)) == 1  # admins are told once, not every pass
+
+    del fake_slack.channel_errors["C0TRAIN01"]
+    fixed = run_digests(linked, client, now=MONDAY_10AM + timedelta(minutes=10))
+    assert fixed.posted == ["subgroup:Training Sub-Committee:C0TRAIN01"]
+    assert len(posts_to(fake_slack, "C0TRAIN01")) == 1
+    assert {r.status for r in digests.runs(linked) if r.kind != "nudge"} == {"posted"}
+
+
+def test_nothing_before_the_time_and_next_week_again(linked: Engine, fake_slack: FakeSlack) -> None:
+    client = client_for(fake_slack)
+    early = run_digests(linked, client, now=MONDAY_10AM - timedelta(hours=2))
+    assert not early.posted and fake_slack.calls_to("chat.postMessage") == []
+    run_digests(linked, client, now=MONDAY_10AM)
+    run_digests(linked, client, now=MONDAY_10AM + timedelta(days=7))
+    assert len(posts_to(fake_slack, "C0MEG0001")) == 2
+
+
+def test_a_crashed_claim_is_taken_over_after_its_lease(linked: Engine) -> None:
+    args = {"board_id": 1, "kind": "subgroup", "target": "C1", "period": date(2026, 11, 23)}
+    assert digests.claim(linked, worker="a", now=MONDAY_10AM, **args) == 1
+    assert digests.claim(linked, worker="b", now=MONDAY_10AM + timedelta(minutes=1), **args) == 0
+    assert digests.claim(linked, worker="b", now=MONDAY_10AM + timedelta(minutes=11), **args) == 2
+    digests.finish(
+        linked, worker="b", now=MONDAY_10AM, kind="subgroup", target="C1", period=date(2026, 11, 23)
+    )
+    assert digests.claim(linked, worker="c", now=MONDAY_10AM + timedelta(hours=1), **args) == 0
+
+
+def test_nudges_once_a_week_and_not_when_away(linked: Engine, fake_slack: FakeSlack) -> None:
+    client = client_for(fake_slack)
+    run_digests(linked, client, now=MONDAY_10AM)
+    run_digests(linked, client, now=MONDAY_10AM + timedelta(hours=3))
+    [dm] = posts_to(fake_slack, MEG)
+    assert "1.1a" in json.dumps(dm["blocks"])
+    assert "Nudges" not in lscb(linked, MEG, "away until 2026-12-10")
+    run_digests(linked, client, now=MONDAY_10AM + timedelta(days=7))
+    assert len(posts_to(fake_slack, MEG)) == 1
+    lscb(linked, MEG, "nudges on")
+    run_digests(linked, client, now=MONDAY_10AM + timedelta(days=14))
+    assert len(posts_to(fake_slack, MEG)) == 2
+    assert lscb(linked, MEG, "quiet").startswith("Nudges are off")
+
+
+def test_schedule_is_per_board_and_admin_only(linked: Engine) -> None:
+    assert lscb(linked, MEG, "digest friday 16:30").startswith("Only a board admin")
+    assert "Friday at 16:30" in lscb(linked, ADMIN_ID, "digest fri 16:30")
+    assert lscb(linked, ADMIN_ID, "digest someday 25:00").startswith("Usage")
+    with Session(linked) as s:
+        b = s.exec(select(Board)).one()
+    assert (b.digest_weekday, b.digest_time) == (4, "16:30")
+    assert due_period(b, MONDAY_10AM) is None
+
+
+@pytest.mark.parametrize("workers", [2])
+def test_two_processes_at_once_post_each_channel_once(
+    linked: Engine, fake_slack: FakeSlack, workers: int, tmp_path: Path
+) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_")}
+    env.update(
+        {
+            "DATABASE_URL": SUBPROCESS_URLS[linked],
+            "SLACK_BOT_TOKEN": BOT_TOKEN,
+            "SLACK_APP_TOKEN": "xapp-1-test",
+            "SLACK_API_URL": fake_slack.api_url,
+        }
+    )
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "bot", "digest", "--as-of", "2026-11-23"],
+            env=env,
+            cwd=tmp_path,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(workers)
+    ]
+    outputs = [p.communicate(timeout=120) for p in procs]
+    assert all(p.returncode == 0 for p in procs), outputs
+    for channel in ("C0MEG0001", "C0TRAIN01", "C0BOARD01", MEG):
+        assert len(posts_to(fake_slack, channel)) == 1, channel
+    assert sum(int(out.split()[1].rstrip(",")) for out, _ in outputs) == 4
+
+
+def test_dry_run_previews_without_posting(linked: Engine, fake_slack: FakeSlack) -> None:
+    report = run_digests(linked, None, now=MONDAY_10AM, dry_run=True)
+    labels = [label for label, _ in report.previews]
+    assert "subgroup:MEG:C0MEG0001" in labels and "board:Testshire SCB:C0BOARD01" in labels
+    assert digests.runs(linked) == [] and fake_slack.calls_to("chat.postMessage") == []
