@@ -56,7 +56,15 @@ def synthetic_plans(n_boards: int, n_actions: int, seed: int = 7) -> list[Plan]:
     texts = [a.text for d in real for a in d.actions]
     streams = [w.title for d in real for w in d.workstreams]
     leads = sorted({lead for d in real for a in d.actions for lead in a.leads}) or ["MEG"]
-    groups = ["MEG", "IFPG", "Training Sub-Committee", "QAP sub group", "CSE sub group", "L&I"]
+    groups = [
+        "MEG",
+        "IFPG",
+        "Training Sub-Committee",
+        "QAP sub group",
+        "CSE sub group",
+        "L&I",
+        "P&P",
+    ]
     plans = []
     for b in range(n_boards):
         code = f"B{b:03d}SCB"

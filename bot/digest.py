@@ -12,7 +12,7 @@ import socket
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from functools import lru_cache
+from functools import lru_cache, partial
 
 import holidays
 from slack_sdk import WebClient
@@ -119,15 +119,38 @@ def _sections(
     )
 
 
+@dataclass
+class Snapshot:
+    """One board's actions and recent updates, read once per digest run."""
+
+    views: list[ActionView]
+    updates: list[UpdateView]
+
+    @classmethod
+    def read(cls, session: Session, board: Board, now: datetime) -> Snapshot:
+        assert board.id is not None
+        return cls(
+            action_views(session, board), updates_since(session, board.id, now - MAX_LOOKBACK)
+        )
+
+
+MAX_LOOKBACK = timedelta(days=35)  # a digest reports at most the last five weeks
+
+
 def subgroup_digest(
-    session: Session, board: Board, group: Subgroup, since: datetime, now: datetime
+    session: Session,
+    board: Board,
+    group: Subgroup,
+    since: datetime,
+    now: datetime,
+    snapshot: Snapshot | None = None,
 ) -> Reply:
     """A sub-group's weekly briefing, most urgent first, inside Slack's limits."""
-    assert board.id is not None
+    snap = snapshot or Snapshot.read(session, board, now)
     today = now.astimezone(LONDON).date()
-    views = [v for v in action_views(session, board) if group.name in v.subgroups]
+    views = [v for v in snap.views if group.name in v.subgroups]
     refs = {v.ref for v in views}
-    updates = [u for u in updates_since(session, board.id, since) if u.ref in refs]
+    updates = [u for u in snap.updates if u.ref in refs and u.created_at >= since]
     s = _sections(views, updates, today, now)
     title = f"{group.name}: weekly digest, {fmt_date(today)}"
     b = BlockBuilder()
@@ -182,11 +205,17 @@ def _compose(b: BlockBuilder, s: Sections, today: date, now: datetime) -> None:
         b.section(clip(f"*No update for {STALE_DAYS} days or more* ({len(s.stale)}): {refs}", 2990))
 
 
-def board_digest(session: Session, board: Board, since: datetime, now: datetime) -> Reply:
+def board_digest(
+    session: Session,
+    board: Board,
+    since: datetime,
+    now: datetime,
+    snapshot: Snapshot | None = None,
+) -> Reply:
     """The executive view: RAG bar per priority, exceptions, each sub-group's update rate."""
     assert board.id is not None
     today = now.astimezone(LONDON).date()
-    views = action_views(session, board)
+    views = (snapshot or Snapshot.read(session, board, now)).views
     title = f"{board.short_name}: weekly board digest, {fmt_date(today)}"
     b = BlockBuilder()
     b.header(title)
@@ -228,15 +257,22 @@ def board_digest(session: Session, board: Board, since: datetime, now: datetime)
     return Reply(text=title, blocks=b.blocks, actions=views)
 
 
-def nudge(session: Session, board: Board, person: Person, now: datetime) -> Reply | None:
+def nudge(
+    session: Session,
+    board: Board,
+    person: Person,
+    now: datetime,
+    snapshot: Snapshot | None = None,
+) -> Reply | None:
     """A lead's weekly nudge: their stale or imminent actions, or None when there are none."""
     today = now.astimezone(LONDON).date()
     if person.nudges_off or (person.away_until and person.away_until >= today):
         return None
     stale_before = now - timedelta(days=STALE_DAYS)
+    views = (snapshot or Snapshot.read(session, board, now)).views
     mine = [
         v
-        for v in action_views(session, board)
+        for v in views
         if v.status != COMPLETE
         and is_mine(session, person, v, board)
         and (
@@ -301,6 +337,19 @@ def worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
+@dataclass
+class _Target:
+    kind: str  # "subgroup", "board" or "nudge"
+    target: str  # channel id, or user id for nudges
+    name: str
+    subgroup: Subgroup | None = None
+    person: Person | None = None
+
+    @property
+    def label(self) -> str:
+        return f"{self.kind}:{self.name}:{self.target}"
+
+
 def run_digests(
     engine: Engine,
     client: WebClient | None,
@@ -320,81 +369,71 @@ def run_digests(
         boards = [find_board(session, board_name)] if board_name else list_boards(session)
         board_ids = [b.id for b in boards if b.id is not None]
     for board_id in board_ids:
-        with Session(engine) as session:
+        # Read everything the board's digests need once, then compose and post each target.
+        with Session(engine, expire_on_commit=False) as session:
             board = session.get(Board, board_id)
             assert board is not None and board.id is not None
             period = force_period or due_period(board, now)
             if period is None:
                 continue
             targets = _targets(session, board, channel)
-            people = (
-                []
-                if channel
-                else list(session.exec(select(Person).where(Person.board_id == board.id)))
+            snapshot = Snapshot.read(session, board, now)
+            admins = sorted(
+                admin_ids
+                | {
+                    p.slack_user_id
+                    for p in session.exec(
+                        select(Person).where(
+                            Person.board_id == board_id, col(Person.is_admin).is_(True)
+                        )
+                    )
+                }
             )
-        for kind, target, name in targets:
-            _deliver(
-                engine,
-                client,
-                report,
-                board_id,
-                kind,
-                target,
-                name,
-                period,
-                now,
-                worker,
-                admin_ids,
-                dry_run,
-            )
-        for person in people:
-            _deliver(
-                engine,
-                client,
-                report,
-                board_id,
-                "nudge",
-                person.slack_user_id,
-                person.slack_user_id,
-                period,
-                now,
-                worker,
-                admin_ids,
-                dry_run,
-            )
+            previous = digests.last_posted_by_target(session, board_id=board_id, before=period)
+            replies = []
+            for t in targets:
+                since = max(
+                    previous.get((t.kind, t.target)) or now - timedelta(days=7), now - MAX_LOOKBACK
+                )
+                replies.append((t, _compose_for(session, board, t, since, now, snapshot)))
+        for t, reply in replies:
+            if dry_run:
+                if reply is not None:
+                    report.previews.append((t.label, reply))
+                continue
+            _deliver(engine, client, report, board_id, t, reply, period, now, worker, admins)
     return report
 
 
-def _targets(session: Session, board: Board, channel: str | None) -> list[tuple[str, str, str]]:
+def _targets(session: Session, board: Board, channel: str | None) -> list[_Target]:
     assert board.id is not None
     out = [
-        ("subgroup", g.slack_channel_id, g.name)
+        _Target("subgroup", g.slack_channel_id, g.name, subgroup=g)
         for g in board_subgroups(session, board.id)
         if g.slack_channel_id
     ]
     if board.slack_channel_id:
-        out.append(("board", board.slack_channel_id, board.short_name))
-    return [t for t in out if channel is None or t[1] == channel]
+        out.append(_Target("board", board.slack_channel_id, board.short_name))
+    if channel is None:
+        people = session.exec(select(Person).where(Person.board_id == board.id))
+        out += [_Target("nudge", p.slack_user_id, p.slack_user_id, person=p) for p in people]
+    return [t for t in out if channel is None or t.target == channel]
 
 
 def _compose_for(
     session: Session,
     board: Board,
-    kind: str,
-    target: str,
-    name: str,
+    t: _Target,
     since: datetime,
     now: datetime,
+    snapshot: Snapshot,
 ) -> Reply | None:
-    if kind == "board":
-        return board_digest(session, board, since, now)
-    if kind == "nudge":
-        person = session.exec(select(Person).where(Person.slack_user_id == target)).first()
-        return nudge(session, board, person, now) if person else None
-    group = session.exec(
-        select(Subgroup).where(Subgroup.board_id == board.id, col(Subgroup.name) == name)
-    ).first()
-    return subgroup_digest(session, board, group, since, now) if group else None
+    if t.kind == "board":
+        return board_digest(session, board, since, now, snapshot)
+    if t.person is not None:
+        return nudge(session, board, t.person, now, snapshot)
+    assert t.subgroup is not None
+    return subgroup_digest(session, board, t.subgroup, since, now, snapshot)
 
 
 def _deliver(
@@ -402,67 +441,45 @@ def _deliver(
     client: WebClient | None,
     report: RunReport,
     board_id: int,
-    kind: str,
-    target: str,
-    name: str,
+    t: _Target,
+    reply: Reply | None,
     period: date,
     now: datetime,
     worker: str,
-    admin_ids: frozenset[str],
-    dry_run: bool,
+    admins: list[str],
 ) -> None:
-    label = f"{kind}:{name}:{target}"
-    since = digests.last_posted(engine, kind=kind, target=target, before=period) or (
-        now - timedelta(days=7)
-    )
-    if dry_run:
-        with Session(engine) as session:
-            board = session.get(Board, board_id)
-            assert board is not None
-            reply = _compose_for(session, board, kind, target, name, since, now)
-        if reply is not None:
-            report.previews.append((label, reply))
-        return
     attempt = digests.claim(
-        engine, board_id=board_id, kind=kind, target=target, period=period, worker=worker, now=now
+        engine,
+        board_id=board_id,
+        kind=t.kind,
+        target=t.target,
+        period=period,
+        worker=worker,
+        now=now,
     )
     if not attempt:
-        report.skipped.append(label)
+        report.skipped.append(t.label)
         return
-    with Session(engine) as session:
-        board = session.get(Board, board_id)
-        assert board is not None
-        reply = _compose_for(session, board, kind, target, name, since, now)
-        admins = sorted(
-            admin_ids
-            | {
-                p.slack_user_id
-                for p in session.exec(
-                    select(Person).where(
-                        Person.board_id == board_id, col(Person.is_admin).is_(True)
-                    )
-                )
-            }
-        )
+    done = partial(
+        digests.finish, engine, kind=t.kind, target=t.target, period=period, worker=worker, now=now
+    )
     if reply is None:  # a nudge with nothing to nudge about: done for this week
-        digests.finish(engine, kind=kind, target=target, period=period, worker=worker, now=now)
-        report.skipped.append(label)
+        done()
+        report.skipped.append(t.label)
         return
     assert client is not None
     try:
-        client.chat_postMessage(channel=target, text=reply.text, blocks=reply.blocks_json())
+        client.chat_postMessage(channel=t.target, text=reply.text, blocks=reply.blocks_json())
     except SlackApiError as exc:
         error = str(exc.response.get("error") or exc.response.status_code)
-        digests.finish(
-            engine, kind=kind, target=target, period=period, worker=worker, now=now, error=error
-        )
-        report.failed.append((label, error))
-        logger.error("digest %s for board %s could not be posted: %s", kind, board_id, error)
+        done(error=error)
+        report.failed.append((t.label, error))
+        logger.error("digest %s for board %s could not be posted: %s", t.kind, board_id, error)
         if error in CHANNEL_PROBLEMS and attempt == 1:
-            _alert_admins(client, admins, name, target, error)
+            _alert_admins(client, admins, t.name, t.target, error)
         return
-    digests.finish(engine, kind=kind, target=target, period=period, worker=worker, now=now)
-    report.posted.append(label)
+    done()
+    report.posted.append(t.label)
 
 
 def _alert_admins(

@@ -97,19 +97,20 @@ def finish(
         )
 
 
-def last_posted(engine: Engine, *, kind: str, target: str, before: date) -> datetime | None:
-    """When (kind, target) was last posted for an earlier period: the start of 'since'."""
-    with Session(engine) as session:
-        return session.exec(
-            select(DigestRun.posted_at)
-            .where(
-                DigestRun.kind == kind,
-                DigestRun.target == target,
-                col(DigestRun.period) < before,
-                DigestRun.status == POSTED,
-            )
-            .order_by(col(DigestRun.period).desc())
-        ).first()
+def last_posted_by_target(
+    session: Session, *, board_id: int, before: date
+) -> dict[tuple[str, str], datetime]:
+    """For each (kind, target) of the board, when it was last posted for an earlier period."""
+    rows = session.exec(
+        select(DigestRun.kind, DigestRun.target, DigestRun.posted_at)
+        .where(
+            DigestRun.board_id == board_id,
+            col(DigestRun.period) < before,
+            DigestRun.status == POSTED,
+        )
+        .order_by(col(DigestRun.period))
+    )
+    return {(kind, target): at for kind, target, at in rows if at is not None}
 
 
 def runs(engine: Engine) -> list[DigestRun]:

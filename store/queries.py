@@ -8,6 +8,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import func
+from sqlalchemy import select as sa_select  # untyped: a 20-column select
 from sqlmodel import Session, col, select
 
 from store.models import (
@@ -172,11 +173,35 @@ def board_priorities(session: Session, board_id: int) -> list[Priority]:
 def action_views(session: Session, board: Board) -> list[ActionView]:
     """Every live action of `board` in plan order, with sub-groups and current status."""
     assert board.id is not None
-    rows = session.exec(
-        select(Action, Workstream, Priority)
+    # Plain columns, not ORM entities: this runs for every question and digest, and building
+    # three mapped objects per action costs more than the query itself.
+    columns: list[Any] = [
+        Action.id,
+        Action.ref,
+        Action.text,
+        Action.lead,
+        Action.leads,
+        Action.due,
+        Action.due_text,
+        Action.completed,
+        Action.kind,
+        Action.outcomes,
+        Action.kpis,
+        Action.position,
+        Workstream.ref,
+        Workstream.title,
+        Workstream.outcomes,
+        Workstream.kpis,
+        Workstream.position,
+        Priority.ref,
+        Priority.title,
+        Priority.position,
+    ]
+    rows = session.execute(
+        sa_select(*columns)
         .join(Workstream, col(Action.workstream_id) == col(Workstream.id))
         .join(Priority, col(Workstream.priority_id) == col(Priority.id), isouter=True)
-        .where(Action.board_id == board.id, col(Action.archived_at).is_(None))
+        .where(col(Action.board_id) == board.id, col(Action.archived_at).is_(None))
     ).all()
 
     names: dict[int, list[str]] = defaultdict(list)
@@ -191,10 +216,30 @@ def action_views(session: Session, board: Board) -> list[ActionView]:
     progress = _progress(session, board.id)
 
     views = []
-    for action, ws, pr in rows:
-        assert action.id is not None
-        state = progress.get(action.id) or _Progress()
-        completed = action.completed or state.completed
+    for (
+        action_id,
+        ref,
+        text,
+        lead,
+        leads,
+        due,
+        due_text,
+        action_completed,
+        kind,
+        outcomes,
+        kpis,
+        position,
+        ws_ref,
+        ws_title,
+        ws_outcomes,
+        ws_kpis,
+        ws_position,
+        pr_ref,
+        pr_title,
+        pr_position,
+    ) in rows:
+        state = progress.get(action_id) or _Progress()
+        completed = action_completed or state.completed
         if completed is not None:
             status = COMPLETE
         elif state.rag:
@@ -204,27 +249,27 @@ def action_views(session: Session, board: Board) -> list[ActionView]:
         views.append(
             ActionView(
                 board=board.code,
-                ref=action.ref,
-                text=action.text,
-                lead=action.lead,
-                leads=tuple(action.leads),
-                subgroups=tuple(names.get(action.id, ())),
-                due=state.due or action.due,
-                due_text=action.due_text,
+                ref=ref,
+                text=text,
+                lead=lead,
+                leads=tuple(leads),
+                subgroups=tuple(names.get(action_id, ())),
+                due=state.due or due,
+                due_text=due_text,
                 completed=completed,
                 status=status,
                 last_update=state.last_update,
-                priority_ref=pr.ref if pr else None,
-                priority=pr.title if pr else None,
-                workstream_ref=ws.ref,
-                workstream=ws.title,
-                kind=action.kind,
-                outcomes=action.outcomes or ws.outcomes,
-                kpis=action.kpis or ws.kpis,
-                position=(pr.position if pr else 10_000, ws.position, action.position),
+                priority_ref=pr_ref,
+                priority=pr_title,
+                workstream_ref=ws_ref,
+                workstream=ws_title,
+                kind=kind,
+                outcomes=outcomes or ws_outcomes,
+                kpis=kpis or ws_kpis,
+                position=(10_000 if pr_position is None else pr_position, ws_position, position),
                 retargets=state.retargets,
                 percent=state.percent,
-                action_id=action.id,
+                action_id=action_id,
                 last_note=state.note,
             )
         )
