@@ -95,7 +95,8 @@ SUBGROUP_CUE_RE = re.compile(
     r"'s actions|actions? (?:for|of)|for the)\b"
 )
 FILLER_RE = re.compile(
-    r"\b(?:what(?:'s| is| are)?|show(?: me)?|list|give me|tell me|can you|could you|please|"
+    r"\b(?:whats|wheres|hows|whos|what(?:'s| is| are)?|show(?: me)?|list|give me|tell me|"
+    r"can you|could you|please|"
     r"status(?: of)?|update(?:s)? (?:on|for)|progress (?:on|of|with)|where are we (?:with|on)|"
     r"how(?:'s| is| are) (?:the )?|going|getting on|happening (?:with|on)?|about|any news on|"
     r"news on|working on|responsible for|in charge of|actions?|items?|tasks?|things?|"

@@ -135,3 +135,22 @@ def test_bad_today_is_a_usage_error(run) -> None:
         "say", "--board", "WSCB", "--user", "U1", "--today", "31/12/2018", "help", check=False
     )
     assert result.returncode == 2 and "not a date" in result.stderr
+
+
+def test_digest_dry_run_prints_a_briefing_and_posting_needs_a_token(run) -> None:
+    run(
+        "say",
+        "--board",
+        "WDSCB",
+        "--user",
+        "U0ADMIN01",
+        "--channel",
+        "C0TRAIN01",
+        "/lscb channel training sub-committee",
+        env={"ADMIN_USER_IDS": "U0ADMIN01"},
+    )
+    out = run("digest", "--board", "WDSCB", "--dry-run", "--as-of", "2011-11-14").stdout
+    assert "===== subgroup:Training Sub-Committee:C0TRAIN01 =====" in out
+    assert "Training Sub-Committee: weekly digest, 14 Nov 2011" in out
+    result = run("digest", "--as-of", "2011-11-14", check=False)
+    assert result.returncode == 2 and "SLACK_BOT_TOKEN" in result.stderr
