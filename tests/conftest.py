@@ -19,6 +19,7 @@ from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import Engine, text
 
 from bot.app import create_app
+from bot.conversation import respond
 from bot.settings import Settings
 from seed.loader import load_all
 from store.db import make_engine, upgrade
@@ -202,3 +203,18 @@ def mini_app(fake_slack: FakeSlack, mini: Engine) -> App:
         }
     )
     return create_app(settings, mini)
+
+
+def lscb(
+    engine: Engine, user: str, text: str, channel: str | None = None, board: str = "TSCB"
+) -> str:
+    """What `user` is told after typing `/lscb TEXT` (in `channel`), with ADMIN_ID as admin."""
+    reply, _ = respond(
+        engine,
+        user_id=user,
+        text=f"/lscb {text}",
+        board_name=board,
+        channel_id=channel,
+        admin_ids=frozenset({ADMIN_ID}),
+    )
+    return reply.text

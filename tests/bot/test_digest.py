@@ -20,7 +20,7 @@ from bot.conversation import respond
 from bot.digest import due_period, run_digests, scheduled_run, subgroup_digest
 from store import digests
 from store.models import Board, Subgroup
-from tests.conftest import ADMIN_ID, BOT_TOKEN, SUBPROCESS_URLS
+from tests.conftest import ADMIN_ID, BOT_TOKEN, SUBPROCESS_URLS, lscb
 from tests.fake_slack import FakeSlack
 
 MEG = "U0MEG0001"
@@ -59,18 +59,6 @@ def test_due_period_only_once_the_time_has_come() -> None:
     assert due_period(board(), datetime(2026, 11, 23, 8, 59, tzinfo=LONDON)) is None
     assert due_period(board(), datetime(2026, 11, 23, 9, 0, tzinfo=LONDON)) == date(2026, 11, 23)
     assert due_period(board(), datetime(2026, 11, 29, 23, 0, tzinfo=LONDON)) == date(2026, 11, 23)
-
-
-def lscb(engine: Engine, user: str, text: str, channel: str | None = None) -> str:
-    reply, _ = respond(
-        engine,
-        user_id=user,
-        text=f"/lscb {text}",
-        board_name="TSCB",
-        channel_id=channel,
-        admin_ids=frozenset({ADMIN_ID}),
-    )
-    return reply.text
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from bot.conversation import respond
 from bot.progress_form import submit_form
 from bot.settings import Settings
 from store.models import AuditEvent, ProgressUpdate
-from tests.conftest import ADMIN_ID, command_request, event_request, interaction_request
+from tests.conftest import ADMIN_ID, command_request, event_request, interaction_request, lscb
 from tests.fake_slack import FakeSlack
 
 LEAD = "U0LEAD001"  # LSCB Training Officer: leads 1.1b
@@ -318,22 +318,11 @@ def test_retargeting_more_than_twice_is_flagged_and_audited(mini: Engine, people
 def test_updates_are_posted_to_a_subgroup_channel_that_asked_escaped(
     mini_app: App, fake_slack: FakeSlack, mini: Engine, people: None
 ) -> None:
-    def lscb(user: str, text: str, channel: str) -> str:
-        reply, _ = respond(
-            mini,
-            user_id=user,
-            text=f"/lscb {text}",
-            board_name="TSCB",
-            channel_id=channel,
-            admin_ids=frozenset({ADMIN_ID}),
-        )
-        return reply.text
-
-    assert lscb(LEAD, "channel MEG", "C0MEG0001").startswith("Only a board admin or a member")
-    assert lscb(MEG, "channel MEG", "C0MEG0001").startswith("This channel is now *MEG*'s")
-    assert "isn't linked" in lscb(MEG, "updates on", "C0OTHER01")
-    assert lscb(MEG, "updates on", "C0MEG0001").startswith("Progress updates on *MEG*")
-    assert "MEG: <#C0MEG0001> (posts progress updates)" in lscb(MEG, "channels", "C0MEG0001")
+    assert lscb(mini, LEAD, "channel MEG", "C0MEG0001").startswith("Only a board admin or a member")
+    assert lscb(mini, MEG, "channel MEG", "C0MEG0001").startswith("This channel is now *MEG*'s")
+    assert "isn't linked" in lscb(mini, MEG, "updates on", "C0OTHER01")
+    assert lscb(mini, MEG, "updates on", "C0MEG0001").startswith("Progress updates on *MEG*")
+    assert "MEG: <#C0MEG0001> (posts progress updates)" in lscb(mini, MEG, "channels", "C0MEG0001")
     fake_slack.channel_errors["C0BROKEN1"] = "channel_not_found"
 
     progress(mini_app, fake_slack, MEG, "1.1a green <!channel> toolkit live")
@@ -344,21 +333,10 @@ def test_updates_are_posted_to_a_subgroup_channel_that_asked_escaped(
 
 
 def test_linking_the_board_channel_needs_an_admin(mini: Engine, people: None) -> None:
-    def lscb(user: str, text: str, channel: str | None) -> str:
-        reply, _ = respond(
-            mini,
-            user_id=user,
-            text=f"/lscb {text}",
-            board_name="TSCB",
-            channel_id=channel,
-            admin_ids=frozenset({ADMIN_ID}),
-        )
-        return reply.text
-
-    assert lscb(MEG, "channel board", "C0EXEC001").startswith("Only a board admin")
-    assert "board-level channel" in lscb(ADMIN_ID, "channel board", "C0EXEC001")
-    assert "Board level: <#C0EXEC001>" in lscb(MEG, "channels", None)
-    assert lscb(ADMIN_ID, "channel MEG", None) == (
+    assert lscb(mini, MEG, "channel board", "C0EXEC001").startswith("Only a board admin")
+    assert "board-level channel" in lscb(mini, ADMIN_ID, "channel board", "C0EXEC001")
+    assert "Board level: <#C0EXEC001>" in lscb(mini, MEG, "channels", None)
+    assert lscb(mini, ADMIN_ID, "channel MEG", None) == (
         "Run this in the channel you want to link (not in a DM or the console)."
     )
-    assert "isn't one of" in lscb(ADMIN_ID, "channel Narnia Group", "C0X000001")
+    assert "isn't one of" in lscb(mini, ADMIN_ID, "channel Narnia Group", "C0X000001")
