@@ -12,6 +12,7 @@ from rapidfuzz import fuzz, process
 from sqlmodel import Session
 
 from bot.clock import LONDON
+from bot.glossary import canonicalise
 from bot.questions import DueWindow, Intent, Query
 from bot.render import BlockBuilder, Reply, escape, fmt_date
 from bot.search import PlanIndex, looks_like_ref, tokens
@@ -170,7 +171,7 @@ def _match_subgroup(session: Session, board: Board, topic: str, query: Query) ->
 
 
 def _norm_group(name: str) -> str:
-    name = name.lower().replace("&", " and ")
+    name = canonicalise(name).replace("&", " and ")
     name = re.sub(
         r"\b(?:the|sub[- ]?groups?|sub[- ]?committees?|committee|group|panel)\b", " ", name
     )

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import StrEnum
 
+from bot.glossary import canonicalise
+
 
 class Intent(StrEnum):
     HELP = "help"
@@ -108,7 +110,8 @@ FILLER_RE = re.compile(
 def parse(text: str, today: date) -> Query:
     """Read `text` (a question in plain words) as a Query, with dates relative to `today`."""
     raw = " ".join(text.lower().replace("’", "'").split()).strip(" ?!.")
-    words = raw
+    # Glossary first, so "voice of the child" survives the removal of "of" and "the" below.
+    words = " ".join(canonicalise(raw).split())
 
     if not words or HELP_RE.match(words):
         return Query(Intent.HELP, raw)
