@@ -56,6 +56,7 @@ NOTE_TOO_LONG = (
 )
 PERCENT_RANGE = "Percent complete must be a whole number from 0 to 100."
 REASON_NEEDED = "A new target date needs a reason."
+KEEP_NOTE = "\nYour note, to copy into the next try:\n> {note}"
 NO_HISTORY = "No updates yet for *{ref}* {text}."
 
 STATUS_WORDS = {
@@ -363,6 +364,21 @@ def quick_update(
         return Outcome(NO_BOARD)
     if len(form.note) > MAX_QUICK_NOTE:
         return Outcome(NOTE_TOO_LONG.format(n=len(form.note)))
+    outcome = _quick(session, board, person, form, now, key)
+    if form.note and not outcome.recorded and not outcome.candidates and not check_note(form.note):
+        # Nothing was saved: hand the note back so it needn't be typed again.
+        outcome.message += KEEP_NOTE.format(note=escape(form.note))
+    return outcome
+
+
+def _quick(
+    session: Session,
+    board: Board,
+    person: Person | None,
+    form: QuickForm,
+    now: datetime,
+    key: str | None,
+) -> Outcome:
     change = Change(rag=form.rag, note=form.note or None, key=key)
     views = action_views(session, board)
     if form.ref is not None:

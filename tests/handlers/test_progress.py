@@ -65,6 +65,7 @@ def test_someone_else_is_refused_with_who_can(
     reply = progress(mini_app, fake_slack, LEAD, "1.1a green done it")
     assert reply["text"].startswith("You can't update *1.1a*")
     assert "*MEG*" in reply["text"]
+    assert reply["text"].endswith("> done it")  # nothing saved, so the note is handed back
     assert updates(mini) == []
 
 
