@@ -15,7 +15,7 @@ from bot.clock import LONDON
 from bot.glossary import canonicalise
 from bot.questions import DueWindow, Intent, Query
 from bot.render import BlockBuilder, Reply, escape, fmt_date
-from bot.search import PlanIndex, looks_like_ref, tokens
+from bot.search import ALL_FIELDS, PlanIndex, looks_like_ref, tokens
 from store.models import Board, Person, Subgroup
 from store.queries import (
     COMPLETE,
@@ -82,6 +82,12 @@ def _scope(
 ) -> Scope | Reply:
     views = index.views
     parts: list[str] = []
+    if query.team and not query.mine and person is not None and _mine(session, person, views):
+        query.mine = True  # "what are we responsible for", asked by someone with a role
+    if not (
+        query.mine or query.topic or query.due or query.everything or query.intent is Intent.CHANGES
+    ):
+        return _dont_know(board, index, query.text)
     if query.mine:
         mine = _mine(session, person, views)
         if mine is None:
@@ -118,6 +124,8 @@ def _scope(
             if words:
                 pool = PlanIndex(views) if len(views) != len(index.views) else index
                 hits = pool.search(words)
+                if not hits or hits[0].score < MATCH_THRESHOLD:
+                    hits = pool.search(words, ALL_FIELDS)  # "what is the LADO working on"
                 if not hits or hits[0].score < MATCH_THRESHOLD:
                     return _dont_know(board, index, topic)
                 views = [h.view for h in hits]

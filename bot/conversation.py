@@ -156,6 +156,8 @@ def _board_in_question(
         for start in range(len(words) - size + 1):
             phrase = " ".join(keys[start : start + size])
             board_id = index.get(phrase)
+            if board_id is None and size == 1 and phrase.endswith("s"):
+                board_id = index.get(phrase[:-1])  # "dudleys early help actions"
             if board_id is not None:
                 found = session.get(Board, board_id)
                 if found is not None:

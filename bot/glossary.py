@@ -61,9 +61,15 @@ _PATTERNS: list[tuple[re.Pattern[str], str]] = sorted(
 )
 
 
-def canonicalise(text: str) -> str:
-    """Lower-case `text` with every known phrase replaced by its canonical token."""
+def canonicalise(text: str, keep: bool = False) -> str:
+    """Lower-case `text` with every known phrase replaced by its canonical token.
+
+    With keep=True the phrase stays beside its token, so plan text can still be found by its
+    own words when a question misspells the phrase ("child sexual exploitaton").
+    """
     text = text.lower().replace("’", "'").replace("–", "-")
     for pattern, token in _PATTERNS:
-        text = pattern.sub(f" {token} ", text)
+        text = pattern.sub(
+            (lambda m, t=token: f" {t} {m.group(0)} ") if keep else f" {token} ", text
+        )
     return text

@@ -41,6 +41,8 @@ class Query:
     since: date | None = None
     status_asked: bool = False
     subgroup_cue: bool = False
+    team: bool = False  # "we", "our", "us": the asker's own work when they have a role
+    everything: bool = False  # "all actions", "list everything": the whole plan is wanted
     notes: list[str] = field(default_factory=list)
 
 
@@ -87,7 +89,11 @@ CHANGES_RE = re.compile(
     r"latest updates?|updates? (?:received|posted|made)|what(?:'s| has) been updated|"
     r"any updates|progress updates)\b"
 )
-MINE_RE = re.compile(r"\b(?:my|mine|i am|i'm|am i|do i|i own|i lead|me)\b")
+MINE_RE = re.compile(
+    r"\b(?:my|mine|i am|i'm|am i|do i|i own|i lead|have i|i have|i've|i got|assigned to me|"
+    r"for me|me)\b"
+)
+ASKING_RE = re.compile(r"\b(?:tell me|show me|give me|let me know|remind me|can you tell me)\b")
 STATUS_RE = re.compile(
     r"\b(?:status|update|updates|progress|where are we|where(?:'s| is)|how(?:'s| is| are)|"
     r"what(?:'s| is) happening|tell me about|what about|any news|news on|rag)\b"
@@ -103,7 +109,9 @@ FILLER_RE = re.compile(
     r"how(?:'s| is| are) (?:the )?|going|getting on|happening (?:with|on)?|about|any news on|"
     r"news on|working on|responsible for|in charge of|actions?|items?|tasks?|things?|"
     r"anything|everything|all|the|for|of|on|with|in|is|are|we|our|board|plan|rag|"
-    r"sub[- ]?groups?|sub[- ]?committees?|committee)\b"
+    r"sub[- ]?groups?|sub[- ]?committees?|committee|update|updates|progress|status|news|latest|"
+    r"stuff|doing|happening|at|pls|plz|please|thanks|thx|cheers|leading|down for|on my plate|"
+    r"(?:priority|objective|work ?stream|outcome|number|no\.?)(?= \d))\b"
 )
 
 
@@ -139,9 +147,12 @@ def parse(text: str, today: date) -> Query:
         if not [w for w in rest if w not in ("are", "list", "our", "the", "board's", "s")]:
             return Query(Intent.PRIORITIES, raw)
 
+    status_asked = bool(STATUS_RE.search(words))
+    words = ASKING_RE.sub(" ", words)  # "tell me about X" is not about me
     mine = bool(MINE_RE.search(words))
     words = MINE_RE.sub(" ", words)
-    status_asked = bool(STATUS_RE.search(words))
+    team = bool(re.search(r"\b(?:we|our|us)\b", words))
+    everything = bool(re.search(r"\b(?:all|every|everything|whole|list|show)\b", words))
     subgroup_cue = bool(SUBGROUP_CUE_RE.search(words))
     words = re.sub(r"\b(\w+)'s\b", r"\1", words)
     topic = " ".join(FILLER_RE.sub(" ", words).split())
@@ -154,6 +165,8 @@ def parse(text: str, today: date) -> Query:
         since=since,
         status_asked=status_asked,
         subgroup_cue=subgroup_cue,
+        team=team,
+        everything=everything,
     )
 
 

@@ -31,6 +31,7 @@ STOPWORDS = frozenset(_STOPWORDS.split())
 _TOKEN = re.compile(r"[a-z0-9]+(?:[&.][a-z0-9]+)*")
 _REF = re.compile(r"^(?:[a-z]?\d+(?:\.\d+)*[a-z]?|[a-z]\d*)$")
 FUZZY_MIN = 84  # rapidfuzz ratio for a typo to count as the word ("negelct" → "neglect")
+FUZZY_MIN_LONG = 80  # longer words can take one more slip ("licencing" → "licensing")
 
 
 def stem(word: str) -> str:
@@ -41,9 +42,13 @@ def stem(word: str) -> str:
     return word
 
 
-def tokens(text: str) -> list[str]:
-    """Canonical, stemmed content words of `text`."""
-    return [stem(t) for t in _TOKEN.findall(canonicalise(text)) if t not in STOPWORDS]
+def tokens(text: str, keep: bool = False) -> list[str]:
+    """Canonical, stemmed content words of `text` (with keep=True, the phrases' words too)."""
+    return [stem(t) for t in _TOKEN.findall(canonicalise(text, keep)) if t not in STOPWORDS]
+
+
+TOPIC_FIELDS = frozenset({"action", "work stream", "priority", "sub-group"})
+ALL_FIELDS = TOPIC_FIELDS | {"lead"}
 
 
 @dataclass(frozen=True)
@@ -76,6 +81,11 @@ class PlanIndex:
         n = max(len(self.views), 1)
         self.idf = {w: math.log(1 + n / df) for w, df in doc_freq.items()}
         self.vocabulary = list(self.idf)
+        # Unstemmed spellings too: "exploitaton" is nearer "exploitation" than its stem "exploit".
+        self.spellings: dict[str, str] = {}
+        for view in self.views:
+            for raw in _TOKEN.findall(canonicalise(f"{view.text} {view.workstream}", keep=True)):
+                self.spellings.setdefault(raw, stem(raw))
 
     def correct(self, word: str) -> str | None:
         """The plan's own word nearest to `word` (typos), or None when nothing is close."""
@@ -83,8 +93,12 @@ class PlanIndex:
             return word
         if len(word) < 4 or not self.vocabulary:
             return None
-        best = process.extractOne(word, self.vocabulary, scorer=fuzz.ratio, score_cutoff=FUZZY_MIN)
-        return best[0] if best else None
+        cutoff = FUZZY_MIN if len(word) < 6 else FUZZY_MIN_LONG
+        best = process.extractOne(word, self.vocabulary, scorer=fuzz.ratio, score_cutoff=cutoff)
+        if best:
+            return str(best[0])
+        raw = process.extractOne(word, list(self.spellings), scorer=fuzz.ratio, score_cutoff=cutoff)
+        return self.spellings[raw[0]] if raw else None
 
     def by_ref(self, ref: str) -> list[ActionView]:
         """Actions whose ref is `ref`, or all actions of the work stream or priority so numbered."""
@@ -97,8 +111,12 @@ class PlanIndex:
             return stream
         return [v for v in self.views if (v.priority_ref or "").lower() == ref]
 
-    def search(self, words: Iterable[str], fields: frozenset[str] | None = None) -> list[Hit]:
-        """Actions best covering `words` (already tokenised); ties all returned, plan order."""
+    def search(self, words: Iterable[str], fields: frozenset[str] = TOPIC_FIELDS) -> list[Hit]:
+        """Actions best covering `words` (already tokenised); ties all returned, plan order.
+
+        By default only what an action is about counts (its text, work stream, priority and
+        sub-groups); pass ALL_FIELDS to let its lead's name count too.
+        """
         query: list[str] = []
         for word in words:
             fixed = self.correct(word)
@@ -114,7 +132,7 @@ class PlanIndex:
         for view, view_fields in zip(self.views, self.fields, strict=True):
             best, via = 0.0, ""
             for name, field_words in view_fields:
-                if fields is not None and name not in fields:
+                if name not in fields:
                     continue
                 covered = sum(self.idf[w] for w in query if w in field_words)
                 if covered > best:
@@ -134,5 +152,5 @@ def looks_like_ref(word: str) -> bool:
 
 @lru_cache(maxsize=2048)
 def cached_tokens(text: str) -> tuple[str, ...]:
-    """tokens(), memoised: plan text repeats across every question."""
-    return tuple(tokens(text))
+    """tokens() of plan text, memoised: plan text repeats across every question."""
+    return tuple(tokens(text, keep=True))
