@@ -73,7 +73,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"Configuration error: {exc}", file=sys.stderr)
         return 2
-    quiet = command in ("say", "export", "console") or (
+    quiet = command in ("say", "export", "console", "seed", "digest") or (
         command == "run" and settings.mode is Mode.CONSOLE
     )
     logging.basicConfig(
@@ -127,7 +127,7 @@ def _seed(settings: Settings, directory: str | None) -> int:
     results = load_all(engine, Path(directory) if directory else PLANS_DIR)
     print(f"{'board':<7} {'priorities':>10} {'work streams':>12} {'actions':>8}  changes")
     for r in results:
-        changes = ", ".join(f"{n} {k}" for k, n in r.changes.items() if n) or "no changes"
+        changes = ", ".join(f"{n} rows {k}" for k, n in r.changes.items() if n) or "no changes"
         print(f"{r.board:<7} {r.priorities:>10} {r.workstreams:>12} {r.actions:>8}  {changes}")
     return 0
 

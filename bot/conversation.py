@@ -131,6 +131,11 @@ def ask(session: Session, ctx: Context, text: str) -> Reply:
     if query.intent is Intent.HELP:
         return help_reply(session, ctx, board)
     if query.intent is Intent.OVERVIEW:
+        if query.topic:  # "overview Narnia": a board name we did not recognise
+            try:
+                board = find_board(session, query.topic)
+            except UnknownBoard as exc:
+                return Reply(text=escape(str(exc)))
         return overview(session, ctx, board)
     if query.intent is Intent.PRIORITIES:
         return overview(session, ctx, board, title="Strategic priorities of ")

@@ -21,13 +21,14 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "da": ("domestic abuse", "domestic violence", "da"),
     "marac": ("marac",),
     "mappa": ("mappa",),
-    "lac": ("looked after children", "looked-after children", "children in care", "lac"),
+    "lac": ("looked after children", "looked-after children", "children in care", "looked after",
+            "looked-after", "lac"),
     "iro": ("independent reviewing officer", "iro"),
     "yot": ("youth offending team", "yot"),
     "wt2018": ("working together 2018", "wt 2018", "wt2018"),
     "cyp": ("children and young people", "young people", "cyp"),
     "qa": ("quality assurance", "qa"),
-    "s11": ("section 11", "s11", "s 11"),
+    "s11": ("section 11", "sec 11", "sec. 11", "s11", "s 11"),
     "s175": ("section 175", "s175", "s 175"),
     "s47": ("section 47", "s47", "s 47"),
     "voc": (
@@ -70,6 +71,44 @@ def canonicalise(text: str, keep: bool = False) -> str:
     text = text.lower().replace("’", "'").replace("–", "-")
     for pattern, token in _PATTERNS:
         text = pattern.sub(
-            (lambda m, t=token: f" {t} {m.group(0)} ") if keep else f" {token} ", text
+            (lambda m, t=token: f" {m.group(0)} {t} ") if keep else f" {token} ", text
         )
+        text = " ".join(text.split())  # keep phrases single-spaced for the next pattern
     return text
+
+
+#: The glossary's phrases of two words or more, by length in words.
+_MULTIWORD: dict[int, list[str]] = {}
+for _phrases in SYNONYMS.values():
+    for _phrase in _phrases:
+        if " " in _phrase:
+            _MULTIWORD.setdefault(len(_phrase.split()), []).append(_phrase)
+
+
+def correct_phrase_words(text: str, cutoff: float = 88) -> str:
+    """Mend a misspelt glossary phrase ("graded care profle", "domestic abuze") so it matches.
+
+    Only whole runs of words that come close to a known phrase are changed; single words are
+    left alone, so "leading" never becomes "learning".
+    """
+    from rapidfuzz import fuzz, process
+
+    words = text.lower().split()
+    out: list[str] = []
+    i = 0
+    while i < len(words):
+        for size in sorted(_MULTIWORD, reverse=True):
+            chunk = " ".join(words[i : i + size])
+            if len(chunk.split()) < size:
+                continue
+            best = process.extractOne(
+                chunk, _MULTIWORD[size], scorer=fuzz.ratio, score_cutoff=cutoff
+            )
+            if best:
+                out.append(str(best[0]))
+                i += size
+                break
+        else:
+            out.append(words[i])
+            i += 1
+    return " ".join(out)

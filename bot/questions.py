@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import StrEnum
 
-from bot.glossary import canonicalise
+from bot.glossary import canonicalise, correct_phrase_words
 
 
 class Intent(StrEnum):
@@ -72,7 +72,10 @@ HELP_RE = re.compile(
     r"^(?:help|\?|hi|hello|hey|what can (?:you|i) (?:do|ask)|how do (?:i|you) use|"
     r"commands|examples?|usage)\b"
 )
-OVERVIEW_RE = re.compile(r"^(?:plan )?(?:overview|summary)\b|^(?:the )?(?:whole |business )?plan$")
+OVERVIEW_RE = re.compile(
+    r"^(?:plan )?(?:overview|summary)\b(?:\s+(?:of|for))?(?:\s+the)?\s*(?P<rest>.*)$"
+    r"|^(?:the )?(?:whole |business )?plan$"
+)
 PRIORITIES_RE = re.compile(
     r"\b(?:strategic (?:priorities|objectives|aims)|priorities|priority areas|"
     r"(?:strategic )?objectives)\b"
@@ -111,6 +114,7 @@ FILLER_RE = re.compile(
     r"anything|everything|all|the|for|of|on|with|in|is|are|we|our|board|plan|rag|"
     r"sub[- ]?groups?|sub[- ]?committees?|committee|update|updates|progress|status|news|latest|"
     r"stuff|doing|happening|at|pls|plz|please|thanks|thx|cheers|leading|down for|on my plate|"
+    r"work|bits|need to do|need to|to do|should|have to|get done|"
     r"(?:priority|objective|work ?stream|outcome|number|no\.?)(?= \d))\b"
 )
 
@@ -119,12 +123,14 @@ def parse(text: str, today: date) -> Query:
     """Read `text` (a question in plain words) as a Query, with dates relative to `today`."""
     raw = " ".join(text.lower().replace("’", "'").split()).strip(" ?!.")
     # Glossary first, so "voice of the child" survives the removal of "of" and "the" below.
-    words = " ".join(canonicalise(raw).split())
+    words = " ".join(canonicalise(correct_phrase_words(raw)).split())
 
     if not words or HELP_RE.match(words):
         return Query(Intent.HELP, raw)
-    if OVERVIEW_RE.match(words):
-        return Query(Intent.OVERVIEW, raw)
+    overview = OVERVIEW_RE.match(raw)
+    if overview:
+        rest = (overview.group("rest") or "").removesuffix("plan").strip()
+        return Query(Intent.OVERVIEW, raw, topic=rest)
 
     since, words = _since(words, today)
     due: DueWindow | None = None

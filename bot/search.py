@@ -31,7 +31,7 @@ STOPWORDS = frozenset(_STOPWORDS.split())
 _TOKEN = re.compile(r"[a-z0-9]+(?:[&.][a-z0-9]+)*")
 _REF = re.compile(r"^(?:[a-z]?\d+(?:\.\d+)*[a-z]?|[a-z]\d*)$")
 FUZZY_MIN = 84  # rapidfuzz ratio for a typo to count as the word ("negelct" → "neglect")
-FUZZY_MIN_LONG = 80  # longer words can take one more slip ("licencing" → "licensing")
+FUZZY_MIN_LONG = 80  # five letters and more can take one slip ("abuze", "licencing")
 
 
 def stem(word: str) -> str:
@@ -93,12 +93,20 @@ class PlanIndex:
             return word
         if len(word) < 4 or not self.vocabulary:
             return None
-        cutoff = FUZZY_MIN if len(word) < 6 else FUZZY_MIN_LONG
+        cutoff = FUZZY_MIN if len(word) < 5 else FUZZY_MIN_LONG
         best = process.extractOne(word, self.vocabulary, scorer=fuzz.ratio, score_cutoff=cutoff)
         if best:
             return str(best[0])
         raw = process.extractOne(word, list(self.spellings), scorer=fuzz.ratio, score_cutoff=cutoff)
         return self.spellings[raw[0]] if raw else None
+
+    def split(self, word: str) -> list[str]:
+        """A run-together word the plan writes as two ("scorecards" → "score", "card")."""
+        for i in range(3, len(word) - 2):
+            left, right = stem(word[:i]), stem(word[i:])
+            if left in self.idf and right in self.idf:
+                return [left, right]
+        return []
 
     def by_ref(self, ref: str) -> list[ActionView]:
         """Actions whose ref is `ref`, or all actions of the work stream or priority so numbered."""
@@ -118,11 +126,12 @@ class PlanIndex:
         sub-groups); pass ALL_FIELDS to let its lead's name count too.
         """
         query: list[str] = []
+        unknown: list[str] = []
         for word in words:
-            fixed = self.correct(word)
-            if fixed is not None and fixed not in query:
-                query.append(fixed)
-        unknown = [w for w in words if self.correct(w) is None]
+            fixed = [self.correct(word)] if self.correct(word) else self.split(word)
+            if not fixed:
+                unknown.append(word)
+            query += [w for w in fixed if w and w not in query]
         if not query:
             return []
         # Words the plan never uses still count against the match, at an average weight.

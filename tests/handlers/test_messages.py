@@ -54,7 +54,7 @@ def test_mention_answers_in_a_thread(slack_app: App, fake_slack: FakeSlack) -> N
 def test_empty_dm_gets_a_prompt_not_silence(slack_app: App, fake_slack: FakeSlack) -> None:
     slack_app.dispatch(event_request(dm("   ")))
     [post] = fake_slack.wait_for("chat.postMessage")
-    assert "overview" in post.args["text"]
+    assert "help" in post.args["text"]
 
 
 def test_bot_messages_and_edits_are_not_answered(slack_app: App, fake_slack: FakeSlack) -> None:
