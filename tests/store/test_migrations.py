@@ -43,7 +43,7 @@ def test_upgrade_twice_is_harmless_and_keeps_rows(empty_engine: Engine) -> None:
         s.commit()
     upgrade(empty_engine)
     with Session(empty_engine) as s:
-        assert [b.code for b in s.query(Board)] == ["X"]
+        assert [b.code for b in s.exec(select(Board))] == ["X"]
     assert "alembic_version" in inspect(empty_engine).get_table_names()
 
 
@@ -53,7 +53,7 @@ def test_timestamps_come_back_timezone_aware(engine: Engine) -> None:
         s.add(AuditEvent(actor="t", at=moment, event="e", entity="board"))
         s.commit()
     with Session(engine) as s:
-        got = s.query(AuditEvent).one().at
+        got = s.exec(select(AuditEvent)).one().at
     assert got.tzinfo is not None
     assert got == moment
 
