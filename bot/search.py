@@ -84,8 +84,8 @@ class PlanIndex:
         # Unstemmed spellings too: "exploitaton" is nearer "exploitation" than its stem "exploit".
         self.spellings: dict[str, str] = {}
         for view in self.views:
-            for raw in _TOKEN.findall(canonicalise(f"{view.text} {view.workstream}", keep=True)):
-                self.spellings.setdefault(raw, stem(raw))
+            self.spellings.update(cached_spellings(view.text))
+            self.spellings.update(cached_spellings(view.workstream))
 
     def correct(self, word: str) -> str | None:
         """The plan's own word nearest to `word` (typos), or None when nothing is close."""
@@ -159,7 +159,18 @@ def looks_like_ref(word: str) -> bool:
     return bool(_REF.match(word.lower())) and any(c.isdigit() for c in word)
 
 
-@lru_cache(maxsize=2048)
+# Plan text repeats across every question: tokenise each text once per process. Sized for a
+# large deployment (150 boards of 100 actions is about 20,000 distinct texts).
+CACHE_TEXTS = 65_536
+
+
+@lru_cache(maxsize=CACHE_TEXTS)
 def cached_tokens(text: str) -> tuple[str, ...]:
-    """tokens() of plan text, memoised: plan text repeats across every question."""
+    """tokens() of plan text (with the glossary's phrases kept beside their tokens)."""
     return tuple(tokens(text, keep=True))
+
+
+@lru_cache(maxsize=CACHE_TEXTS)
+def cached_spellings(text: str) -> tuple[tuple[str, str], ...]:
+    """Each word of plan text as written, with its stem (for correcting typos)."""
+    return tuple((raw, stem(raw)) for raw in _TOKEN.findall(canonicalise(text, keep=True)))
