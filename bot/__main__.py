@@ -182,7 +182,7 @@ def _digest(settings: Settings, engine: Engine, args: argparse.Namespace) -> int
             print(f"===== {label} =====")
             sys.stdout.write(plain_text(reply))
         if not report.previews:
-            print("Nothing is due: no linked channels, or this week's run time hasn't come.")
+            print("Nothing to preview: no board or channel matched.")
         return 0
     print(
         f"posted {len(report.posted)}, already done {len(report.skipped)}, "

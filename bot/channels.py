@@ -7,14 +7,16 @@ from datetime import date
 
 from sqlmodel import Session, col, select
 
-from bot.identity import resolve_role
+from bot.identity import USER_MENTION, person_for, resolve_role
 from bot.questions import parse_date
 from bot.render import escape, fmt_date
-from store.models import AuditEvent, Board, Person, Subgroup
-from store.queries import board_subgroups, person_subgroup_names
+from store.models import AuditEvent, Board, Person, PersonSubgroup, Subgroup
+from store.queries import board_subgroups, chaired_subgroup_ids
 
+CHAIR_USAGE = "Usage: `/lscb chair @person <sub-group>` (board admins)."
+CHAIR_SET = "<@{user}> now chairs *{name}*: they can link its channel and set its updates."
 NOT_IN_CHANNEL = "Run this in the channel you want to link (not in a DM or the console)."
-NOT_ALLOWED = "Only a board admin or a member of *{name}* can link its channel."
+NOT_ALLOWED = "Only a board admin or the chair of *{name}* can change its channel settings."
 NOT_ADMIN = "Only a board admin can link the board-level channel."
 LINKED = "This channel is now *{name}*'s channel on {board}.{was}"
 LINKED_BOARD = "This channel is now {board}'s board-level channel.{was}"
@@ -49,13 +51,47 @@ def link(
     if group is None:
         names = ", ".join(escape(s.name) for s in board_subgroups(session, board.id))
         return NOT_A_GROUP.format(text=escape(text), board=escape(board.short_name), names=names)
-    if not person.is_admin and group.name not in person_subgroup_names(session, person):
+    if not _may_manage(session, person, group):
         return NOT_ALLOWED.format(name=escape(group.name))
     was = _was(group.slack_channel_id, channel_id)
     _audit(session, board, person, "subgroup", group.name, group.slack_channel_id, channel_id)
     group.slack_channel_id = channel_id
     session.add(group)
     return LINKED.format(name=escape(group.name), board=escape(board.short_name), was=was)
+
+
+def _may_manage(session: Session, person: Person, group: Subgroup) -> bool:
+    """Board admins and the sub-group's chair may link and configure its channel."""
+    assert person.id is not None
+    return person.is_admin or group.id in chaired_subgroup_ids(session, person.id)
+
+
+def set_chair(session: Session, actor: Person, board: Board | None, text: str) -> str:
+    """Admin: `/lscb chair @person <sub-group>` makes them a member and the chair."""
+    if board is None or board.id is None:
+        return "Pick your board first with `/lscb board <name>`."
+    if not actor.is_admin:
+        return "Only a board admin can name a sub-group's chair."
+    user_text, _, group_text = text.strip().partition(" ")
+    match = USER_MENTION.match(user_text)
+    found = resolve_role(session, board, group_text) if group_text.strip() else None
+    group = found.subgroup if found is not None and not isinstance(found, list) else None
+    if match is None or group is None or group.id is None:
+        return CHAIR_USAGE
+    target = person_for(session, match.group(1) or match.group(2), frozenset())
+    assert target.id is not None
+    target.board_id = board.id
+    session.add(target)
+    link = session.get(PersonSubgroup, (target.id, group.id))
+    before = bool(link and link.is_chair)
+    if link is None:
+        link = PersonSubgroup(person_id=target.id, subgroup_id=group.id)
+    link.is_chair = True
+    session.add(link)
+    _audit(
+        session, board, actor, "subgroup", group.name, before, target.slack_user_id, field="chair"
+    )
+    return CHAIR_SET.format(user=target.slack_user_id, name=escape(group.name))
 
 
 def _was(old: str | None, new: str) -> str:
@@ -96,7 +132,7 @@ def set_updates(
         return UPDATES_NOT_LINKED
     names = []
     for group in groups:
-        if not person.is_admin and group.name not in person_subgroup_names(session, person):
+        if not _may_manage(session, person, group):
             return NOT_ALLOWED.format(name=escape(group.name))
         _audit(
             session,

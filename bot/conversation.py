@@ -52,7 +52,8 @@ LSCB_HELP = (
     "`/lscb iam <role or sub-group>` · `/lscb board <name>` · `/lscb whoami` · "
     "`/lscb assign @person <role>` (admins) · `/lscb channel <sub-group>` · `/lscb channels` · "
     "`/lscb updates on|off` · `/lscb away until <date>` · `/lscb quiet` · `/lscb nudges on` · "
-    "`/lscb digest <weekday> <HH:MM>` (admins) · `/lscb <any question>`"
+    "`/lscb digest <weekday> <HH:MM>`, `/lscb chair @person <sub-group>`, `/lscb admin @person` "
+    "(admins) · `/lscb <any question>`"
 )
 
 
@@ -295,6 +296,8 @@ def _lscb_command(session: Session, ctx: Context, rest: str) -> Reply:
         "quiet",
         "nudges",
         "digest",
+        "chair",
+        "admin",
     ):
         person = identity.person_for(session, ctx.user_id, ctx.admin_ids)
         if sub == "away":
@@ -303,6 +306,10 @@ def _lscb_command(session: Session, ctx: Context, rest: str) -> Reply:
             return Reply(text=channels.set_nudges(session, person, on=False))
         if sub == "nudges":
             return Reply(text=channels.set_nudges(session, person, on=True))
+        if sub == "chair":
+            return Reply(text=channels.set_chair(session, person, ctx.board, args))
+        if sub == "admin":
+            return Reply(text=identity.make_admin(session, person, args))
         if sub == "digest":
             return Reply(text=channels.set_schedule(session, person, ctx.board, args))
         if sub == "channel":

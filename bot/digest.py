@@ -31,6 +31,7 @@ from bot.render import (
     clip,
     escape,
     fmt_date,
+    plural,
     update_button,
 )
 from store import digests
@@ -54,6 +55,7 @@ STALE_DAYS = 28
 DUE_SOON_DAYS = 14
 NUDGE_DUE_DAYS = 7
 CHANNEL_PROBLEMS = {"channel_not_found", "not_in_channel", "is_archived"}
+NOT_LINKED = "(no channel linked)"
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 QUIET = "A quiet week for *{name}*: nothing overdue, nothing due in the next 14 days, no updates."
@@ -156,7 +158,7 @@ def subgroup_digest(
     b = BlockBuilder()
     b.header(title)
     b.context(
-        f"{escape(board.short_name)} · {len(views)} actions · {_rag_counts(views)} · "
+        f"{escape(board.short_name)} · {plural(len(views), 'action')} · {_rag_counts(views)} · "
         f"since {fmt_date(since.astimezone(LONDON).date())}"
     )
     if not (s.overdue or s.due_soon or s.updates or s.stale):
@@ -219,7 +221,7 @@ def board_digest(
     title = f"{board.short_name}: weekly board digest, {fmt_date(today)}"
     b = BlockBuilder()
     b.header(title)
-    b.context(f"{len(views)} actions · {_rag_counts(views)}")
+    b.context(f"{plural(len(views), 'action')} · {_rag_counts(views)}")
     lines = []
     for priority in board_priorities(session, board.id):
         items = [v for v in views if v.priority_ref == priority.ref]
@@ -374,9 +376,12 @@ def run_digests(
             board = session.get(Board, board_id)
             assert board is not None and board.id is not None
             period = force_period or due_period(board, now)
+            if period is None and dry_run:  # a preview need not wait for the run time
+                local = now.astimezone(LONDON).date()
+                period = scheduled_run(board, local - timedelta(days=local.weekday())).date()
             if period is None:
                 continue
-            targets = _targets(session, board, channel)
+            targets = _targets(session, board, channel, preview=dry_run)
             snapshot = Snapshot.read(session, board, now)
             admins = sorted(
                 admin_ids
@@ -405,15 +410,18 @@ def run_digests(
     return report
 
 
-def _targets(session: Session, board: Board, channel: str | None) -> list[_Target]:
+def _targets(
+    session: Session, board: Board, channel: str | None, preview: bool = False
+) -> list[_Target]:
+    """Who gets what: linked channels (a preview shows unlinked sub-groups too) and nudges."""
     assert board.id is not None
     out = [
-        _Target("subgroup", g.slack_channel_id, g.name, subgroup=g)
+        _Target("subgroup", g.slack_channel_id or NOT_LINKED, g.name, subgroup=g)
         for g in board_subgroups(session, board.id)
-        if g.slack_channel_id
+        if g.slack_channel_id or (preview and channel is None)
     ]
-    if board.slack_channel_id:
-        out.append(_Target("board", board.slack_channel_id, board.short_name))
+    if board.slack_channel_id or (preview and channel is None):
+        out.append(_Target("board", board.slack_channel_id or NOT_LINKED, board.short_name))
     if channel is None:
         people = session.exec(select(Person).where(Person.board_id == board.id))
         out += [_Target("nudge", p.slack_user_id, p.slack_user_id, person=p) for p in people]

@@ -42,7 +42,7 @@ WHOAMI_NOBODY = (
     "You haven't told me who you are yet. Try `/lscb board <name>` then `/lscb iam <role>`."
 )
 
-_USER = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$|^@?([UW][A-Z0-9]{2,})$")
+USER_MENTION = _USER = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$|^@?([UW][A-Z0-9]{2,})$")
 CONFIDENT = 90
 AMBIGUOUS_GAP = 6
 
@@ -153,6 +153,34 @@ def _grant(session: Session, person: Person, board: Board, cand: Candidate, *, a
     session.flush()
     _audit(session, board, actor, "person.role_added", person, before)
     return True
+
+
+def make_admin(session: Session, actor: Person, text: str) -> str:
+    """Admin: `/lscb admin @person` makes another person a board admin."""
+    if not actor.is_admin:
+        return NOT_ADMIN.format(what="make admins", admins=_admins(session))
+    match = _USER.match(text.strip())
+    if match is None:
+        return "Usage: `/lscb admin @person`."
+    target = person_for(session, match.group(1) or match.group(2), frozenset())
+    if target.board_id is None:
+        target.board_id = actor.board_id
+    before = {"is_admin": target.is_admin}
+    target.is_admin = True
+    session.add(target)
+    board = session.get(Board, target.board_id) if target.board_id else None
+    session.add(
+        AuditEvent(
+            board_id=board.id if board else None,
+            actor=actor.slack_user_id,
+            event="person.admin_granted",
+            entity="person",
+            entity_ref=target.slack_user_id,
+            before=before,
+            after={"is_admin": True},
+        )
+    )
+    return f"<@{target.slack_user_id}> is now a board admin."
 
 
 def assign(session: Session, actor: Person, board: Board | None, text: str) -> str:

@@ -202,6 +202,11 @@ _EMOJI_TEXT = {
 }
 
 
+def plural(n: int, noun: str) -> str:
+    """'1 action', '3 actions'."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 def join_counts(counts: Iterable[tuple[str, int]]) -> str:
     """'3 red, 1 amber' from pairs, skipping zeros."""
     return ", ".join(f"{n} {label}" for label, n in counts if n) or "none"

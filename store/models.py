@@ -152,6 +152,7 @@ class Person(SQLModel, table=True):
 class PersonSubgroup(SQLModel, table=True):
     person_id: int = Field(foreign_key="person.id", primary_key=True)
     subgroup_id: int = Field(foreign_key="subgroup.id", primary_key=True, index=True)
+    is_chair: bool = Field(default=False, sa_column_kwargs={"server_default": sa_false()})
 
 
 class ProgressUpdate(SQLModel, table=True):

@@ -390,3 +390,14 @@ def updates_since(session: Session, board_id: int, since: datetime) -> list[Upda
             previous[update.action_id] = update.rag
     out.sort(key=lambda u: u.created_at)
     return out
+
+
+def chaired_subgroup_ids(session: Session, person_id: int) -> set[int]:
+    """Ids of the sub-groups a person chairs."""
+    return set(
+        session.exec(
+            select(PersonSubgroup.subgroup_id).where(
+                PersonSubgroup.person_id == person_id, col(PersonSubgroup.is_chair).is_(True)
+            )
+        )
+    )

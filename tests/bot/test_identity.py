@@ -65,3 +65,13 @@ def test_board_sets_your_board_and_clears_roles_from_another(mini: Engine) -> No
 def test_no_role_yet_says_how_to_set_one(mini: Engine) -> None:
     reply, _ = respond(mini, user_id="U7", text="what are my actions", board_name="TSCB")
     assert "/lscb iam" in reply.text and reply.actions == []
+
+
+def test_an_admin_can_make_another_admin(mini: Engine) -> None:
+    assert say(mini, "U8", "/lscb admin <@U9>").startswith("Only a board admin")
+    say(mini, "U0ADMIN01", "/lscb board TSCB")
+    assert say(mini, "U0ADMIN01", "/lscb admin <@U9|nina>") == "<@U9> is now a board admin."
+    assert say(mini, "U9", "/lscb assign <@U10> MEG").startswith("<@U10> is now *MEG*")
+    with Session(mini) as s:
+        [event] = s.exec(select(AuditEvent).where(AuditEvent.event == "person.admin_granted")).all()
+    assert (event.actor, event.entity_ref, event.after) == ("U0ADMIN01", "U9", {"is_admin": True})

@@ -319,7 +319,11 @@ def test_retargeting_more_than_twice_is_flagged_and_audited(mini: Engine, people
 def test_updates_are_posted_to_a_subgroup_channel_that_asked_escaped(
     mini_app: App, fake_slack: FakeSlack, mini: Engine, people: None
 ) -> None:
-    assert lscb(mini, LEAD, "channel MEG", "C0MEG0001").startswith("Only a board admin or a member")
+    refused = "Only a board admin or the chair of *MEG*"
+    assert lscb(mini, LEAD, "channel MEG", "C0MEG0001").startswith(refused)
+    assert lscb(mini, MEG, "channel MEG", "C0MEG0001").startswith(refused)  # member, not chair
+    assert lscb(mini, MEG, "chair <@U0MEG0001> MEG").startswith("Only a board admin")
+    assert lscb(mini, ADMIN_ID, "chair <@U0MEG0001|meg> MEG").startswith(f"<@{MEG}> now chairs")
     assert lscb(mini, MEG, "channel MEG", "C0MEG0001").startswith("This channel is now *MEG*'s")
     assert "isn't linked" in lscb(mini, MEG, "updates on", "C0OTHER01")
     assert lscb(mini, MEG, "updates on", "C0MEG0001").startswith("Progress updates on *MEG*")
