@@ -190,6 +190,7 @@ def plain_text(reply: Reply) -> str:
 
 def _plain(mrkdwn: str) -> str:
     text = re.sub(r":([a-z_]+):", lambda m: _EMOJI_TEXT.get(m.group(1), ""), mrkdwn)
+    text = re.sub(r"(?<![\w*])\*([^*\n]+)\*(?![\w*])", r"\1", text)  # *bold* reads as plain
     return html.unescape(text).replace(" · ", " | ")
 
 
