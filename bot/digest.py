@@ -56,7 +56,6 @@ DUE_SOON_DAYS = 14
 NUDGE_DUE_DAYS = 7
 CHANNEL_PROBLEMS = {"channel_not_found", "not_in_channel", "is_archived"}
 NOT_LINKED = "(no channel linked)"
-WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 QUIET = "A quiet week for *{name}*: nothing overdue, nothing due in the next 14 days, no updates."
 ADMIN_ALERT = (

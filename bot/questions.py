@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import calendar
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
 
@@ -43,7 +43,6 @@ class Query:
     subgroup_cue: bool = False
     team: bool = False  # "we", "our", "us": the asker's own work when they have a role
     everything: bool = False  # "all actions", "list everything": the whole plan is wanted
-    notes: list[str] = field(default_factory=list)
 
 
 MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_name) if name}
