@@ -13,6 +13,7 @@ from sqlmodel import Session
 
 from bot.clock import LONDON
 from bot.glossary import canonicalise
+from bot.progress import membership
 from bot.questions import DueWindow, Intent, Query
 from bot.render import BlockBuilder, Reply, escape, fmt_date
 from bot.search import ALL_FIELDS, PlanIndex, looks_like_ref, tokens
@@ -21,7 +22,6 @@ from store.queries import (
     COMPLETE,
     ActionView,
     board_subgroups,
-    person_subgroup_names,
     updates_since,
 )
 
@@ -82,14 +82,19 @@ def _scope(
 ) -> Scope | Reply:
     views = index.views
     parts: list[str] = []
-    if query.team and not query.mine and person is not None and _mine(session, person, views):
+    if (
+        query.team
+        and not query.mine
+        and person is not None
+        and _mine(session, person, board, views)
+    ):
         query.mine = True  # "what are we responsible for", asked by someone with a role
     if not (
         query.mine or query.topic or query.due or query.everything or query.intent is Intent.CHANGES
     ):
         return _dont_know(board, index, query.text)
     if query.mine:
-        mine = _mine(session, person, views)
+        mine = _mine(session, person, board, views)
         if mine is None:
             return Reply(
                 text=NO_ROLE.format(
@@ -134,24 +139,13 @@ def _scope(
 
 
 def _mine(
-    session: Session, person: Person | None, views: Sequence[ActionView]
+    session: Session, person: Person | None, board: Board, views: Sequence[ActionView]
 ) -> list[ActionView] | None:
-    """Actions led by one of the person's roles or owned by one of their sub-groups."""
-    if person is None:
+    """The person's own actions, or None when they have told us no role or sub-group."""
+    member = membership(session, person, board)
+    if member.empty:
         return None
-    roles = {r.casefold() for r in person.roles}
-    groups = set(person_subgroup_names(session, person))
-    if not roles and not groups:
-        return None
-    group_names = {g.casefold() for g in groups}
-    return [
-        v
-        for v in views
-        if roles & {lead.casefold() for lead in v.leads}
-        or (v.lead is not None and v.lead.casefold() in roles)
-        or groups & set(v.subgroups)
-        or group_names & {lead.casefold() for lead in v.leads}
-    ]
+    return [v for v in views if member.owns(v)]
 
 
 def _match_subgroup(session: Session, board: Board, topic: str, query: Query) -> Subgroup | None:

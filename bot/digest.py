@@ -21,7 +21,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from bot.clock import LONDON
-from bot.progress import is_mine
+from bot.progress import membership
 from bot.render import (
     RAG_EMOJI,
     RETARGET_FLAG,
@@ -271,11 +271,12 @@ def nudge(
         return None
     stale_before = now - timedelta(days=STALE_DAYS)
     views = (snapshot or Snapshot.read(session, board, now)).views
+    member = membership(session, person, board)
     mine = [
         v
         for v in views
         if v.status != COMPLETE
-        and is_mine(session, person, v, board)
+        and member.owns(v)
         and (
             (v.due and (v.due - today).days <= NUDGE_DUE_DAYS)
             or v.last_update is None

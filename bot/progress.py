@@ -191,23 +191,44 @@ def _status_at(words: list[str], i: int) -> tuple[str | None, int]:
 # -- permissions -------------------------------------------------------------------------------
 
 
-def is_mine(session: Session, person: Person | None, view: ActionView, board: Board) -> bool:
-    """The person leads the action (by role) or belongs to its owning sub-group."""
-    if person is None or person.board_id != board.id:
-        return False
-    roles = {r.casefold() for r in person.roles}
-    groups = set(person_subgroup_names(session, person))
-    return bool(
-        roles & {lead.casefold() for lead in view.leads}
-        or (view.lead or "").casefold() in roles
-        or groups & set(view.subgroups)
-        or {g.casefold() for g in groups} & {lead.casefold() for lead in view.leads}
+@dataclass(frozen=True)
+class Membership:
+    """What a person holds on one board, read once and then checked against many actions."""
+
+    roles: frozenset[str] = frozenset()  # case-folded role names, as the plan writes leads
+    groups: frozenset[str] = frozenset()  # sub-group names
+    is_admin: bool = False
+
+    @property
+    def empty(self) -> bool:
+        return not self.roles and not self.groups
+
+    def owns(self, view: ActionView) -> bool:
+        """The person leads the action (by role) or belongs to its owning sub-group."""
+        leads = {lead.casefold() for lead in view.leads}
+        return bool(
+            self.roles & leads
+            or (view.lead or "").casefold() in self.roles
+            or self.groups & set(view.subgroups)
+            or {g.casefold() for g in self.groups} & leads
+        )
+
+    def may_update(self, view: ActionView) -> bool:
+        """Leads (by role), members of the owning sub-group, and board admins may update."""
+        return self.is_admin or self.owns(view)
+
+
+def membership(session: Session, person: Person | None, board: Board) -> Membership:
+    """The person's roles and sub-groups on `board` (none on another board; admins stay admins)."""
+    if person is None:
+        return Membership()
+    if person.board_id != board.id:
+        return Membership(is_admin=person.is_admin)
+    return Membership(
+        roles=frozenset(r.casefold() for r in person.roles),
+        groups=frozenset(person_subgroup_names(session, person)),
+        is_admin=person.is_admin,
     )
-
-
-def may_update(session: Session, person: Person | None, view: ActionView, board: Board) -> bool:
-    """Leads (by role), members of the owning sub-group, and board admins may update."""
-    return person is not None and (person.is_admin or is_mine(session, person, view, board))
 
 
 def owners(view: ActionView) -> str:
@@ -233,7 +254,7 @@ def record_update(
     now: datetime,
 ) -> Outcome:
     """Check and save one update; raise Refused with a user-safe message when it can't be."""
-    if not may_update(session, person, view, board):
+    if not membership(session, person, board).may_update(view):
         raise Refused(NOT_ALLOWED.format(ref=escape(view.ref), owners=owners(view)))
     assert person is not None
     if change.percent is not None and not 0 <= change.percent <= 100:
@@ -387,7 +408,8 @@ def _quick(
             stream = [v for v in views if v.workstream_ref.lower() == form.ref.lower()]
             return _choose(session, board, person, stream, form.ref, change, views, now)
         return _try_record(session, board, person, view, change, now)
-    index = PlanIndex([v for v in views if may_update(session, person, v, board)] or views)
+    member = membership(session, person, board)
+    index = PlanIndex([v for v in views if member.may_update(v)] or views)
     hits = index.search(tokens(form.words))
     found = [h.view for h in hits if h.score >= 0.5]
     return _choose(session, board, person, found, form.words, change, views, now)
@@ -414,7 +436,8 @@ def _choose(
             )
             message += NO_MATCH_NEAREST.format(options=options, example=escape(nearest[0].view.ref))
         return Outcome(message)
-    mine = [v for v in found if may_update(session, person, v, board)]
+    member = membership(session, person, board)
+    mine = [v for v in found if member.may_update(v)]
     ordered = (mine + [v for v in found if v not in mine])[:MAX_CANDIDATES]
     return Outcome(PICK_ONE.format(words=escape(words)), candidates=ordered, change=change)
 

@@ -36,7 +36,7 @@ from sqlmodel import Session
 from bot import identity, progress
 from bot.clock import today_london
 from bot.guard import check_note, refusal_message
-from bot.progress import Change, is_mine
+from bot.progress import Change, membership
 from bot.render import RAG_EMOJI, action_mrkdwn, clip, update_button
 from bot.settings import Settings
 from store.db import session_scope
@@ -76,7 +76,8 @@ def action_options(
 ) -> list[dict[str, Any]]:
     """Options for the action picker: the user's own actions first, filtered by what they type."""
     views = action_views(session, board)
-    own = [v for v in views if is_mine(session, person, v, board)]
+    member = membership(session, person, board)
+    own = [v for v in views if member.owns(v)]
     pool = own + [v for v in views if v not in own] if person and person.is_admin else own
     typed = typed.strip().lower()
     if typed:
@@ -264,7 +265,8 @@ def home_view(
             ]
         )
     )
-    mine = [v for v in views if is_mine(session, person, v, board)]
+    member = membership(session, person, board)
+    mine = [v for v in views if member.owns(v)]
     if person is not None:
         if person.nudges_off:
             nudges = "Nudges are off (`/lscb nudges on`)."
