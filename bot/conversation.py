@@ -26,6 +26,7 @@ from store.queries import (
     NO_UPDATE,
     UnknownBoard,
     action_views,
+    asker_board,
     board_name_index,
     board_priorities,
     board_subgroups,
@@ -87,16 +88,7 @@ def make_context(
     Raises UnknownBoard when `board_name` names no board.
     """
     person = session.exec(select(Person).where(Person.slack_user_id == user_id)).first()
-    board: Board | None = None
-    if board_name:
-        board = find_board(session, board_name)
-    elif person is not None and person.board_id is not None:
-        board = session.get(Board, person.board_id)
-    elif default_board:
-        try:
-            board = find_board(session, default_board)
-        except UnknownBoard:
-            logger.warning("DEFAULT_BOARD names no known board")
+    board = asker_board(session, person, board_name, default_board)
     now = noon_london(today) if today is not None else now_utc()
     return Context(
         user_id, board, person, channel_id, today or today_london(now), now, admin_ids, request_key
@@ -245,15 +237,16 @@ def overview(session: Session, ctx: Context | None, board: Board, title: str = "
     for view in views:
         by_priority.setdefault(view.priority_ref, []).append(view)
 
+    priorities = board_priorities(session, board.id)
     b = BlockBuilder()
     b.header(f"{title}{board.short_name} business plan {board.period}")
     overdue = sum(v.is_overdue(today) for v in views)
     summary = (
-        f"{len(views)} actions across {len(board_priorities(session, board.id))} priorities"
+        f"{len(views)} actions across {len(priorities)} priorities"
         f" · {_rag_summary(views)}" + (f" · *{overdue} overdue*" if overdue else "")
     )
     b.context(summary)
-    for priority in board_priorities(session, board.id):
+    for priority in priorities:
         items = by_priority.get(priority.ref, [])
         streams = dict.fromkeys((v.workstream_ref, v.workstream) for v in items)
         lines = [f"*{escape(priority.ref)}. {escape(priority.title)}*"]

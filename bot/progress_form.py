@@ -41,7 +41,7 @@ from bot.render import RAG_EMOJI, action_mrkdwn, clip, update_button
 from bot.settings import Settings
 from store.db import session_scope
 from store.models import Board, Person
-from store.queries import COMPLETE, NO_UPDATE, ActionView, UnknownBoard, action_views, find_board
+from store.queries import COMPLETE, NO_UPDATE, ActionView, action_views, asker_board
 
 MODAL_ID = "progress_modal"
 ACTION_SELECT = "progress_action"
@@ -329,17 +329,7 @@ def _board_and_person(
     session: Session, user_id: str, board_code: str | None, settings: Settings
 ) -> tuple[Board | None, Person]:
     person = identity.person_for(session, user_id, settings.admin_user_ids)
-    board = None
-    if board_code:
-        board = find_board(session, board_code)
-    elif person.board_id is not None:
-        board = session.get(Board, person.board_id)
-    elif settings.default_board:
-        try:
-            board = find_board(session, settings.default_board)
-        except UnknownBoard:
-            board = None
-    return board, person
+    return asker_board(session, person, board_code, settings.default_board), person
 
 
 def open_form(

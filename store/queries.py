@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -22,6 +23,8 @@ from store.models import (
     Subgroup,
     Workstream,
 )
+
+logger = logging.getLogger(__name__)
 
 NO_UPDATE = "no update"
 COMPLETE = "complete"
@@ -135,6 +138,25 @@ def find_board(session: Session, name: str) -> Board:
         ", ".join(f"{b.code} ({b.short_name})" for b in boards) or "none: run `python -m bot seed`"
     )
     raise UnknownBoard(f"No board called {name!r}. Known boards: {known}.")
+
+
+def asker_board(
+    session: Session, person: Person | None, board_name: str | None, default_board: str | None
+) -> Board | None:
+    """The board a request is about: the one named, else the person's own, else the default.
+
+    Raises UnknownBoard when `board_name` names no board; a bad default is treated as none.
+    """
+    if board_name:
+        return find_board(session, board_name)
+    if person is not None and person.board_id is not None:
+        return session.get(Board, person.board_id)
+    if default_board:
+        try:
+            return find_board(session, default_board)
+        except UnknownBoard:
+            logger.warning("DEFAULT_BOARD names no known board")
+    return None
 
 
 def board_names(board: Board) -> set[str]:
