@@ -17,12 +17,15 @@ import pytest
 from slack_bolt import App, BoltRequest
 from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import Engine, text
+from sqlmodel import Session, select
 
 from bot.app import create_app
+from bot.clock import now_utc
 from bot.conversation import respond
 from bot.settings import Settings
 from seed.loader import load_all
 from store.db import make_engine, upgrade
+from store.models import Action, ProgressUpdate
 from tests.fake_slack import TEAM_ID, FakeSlack
 
 SIGNING_SECRET = "0123456789abcdef0123456789abcdef"
@@ -218,3 +221,13 @@ def lscb(
         admin_ids=frozenset({ADMIN_ID}),
     )
     return reply.text
+
+
+def add_update(engine: Engine, ref: str, **fields: Any) -> None:
+    """Store a progress update on the action `ref` directly (for tests of what reads them)."""
+    with Session(engine) as s:
+        action = s.exec(select(Action).where(Action.ref == ref)).one()
+        fields.setdefault("author_slack_user_id", "U9")
+        fields.setdefault("created_at", now_utc())
+        s.add(ProgressUpdate(action_id=action.id, **fields))
+        s.commit()

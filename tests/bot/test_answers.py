@@ -6,12 +6,10 @@ from datetime import date
 from pathlib import Path
 
 from sqlalchemy import Engine
-from sqlmodel import Session, select
 
-from bot.clock import now_utc
 from bot.conversation import respond
 from seed.loader import Plan, PlanFile, load_plan
-from store.models import Action, ProgressUpdate
+from tests.conftest import add_update
 
 
 def ask(engine: Engine, text: str, today: date | None = date(2020, 6, 1), user: str = "U1"):
@@ -70,18 +68,7 @@ def test_long_lists_stay_inside_slack_limits_most_urgent_first(engine: Engine) -
 
 
 def test_status_shows_rag_and_age_of_last_update(mini: Engine) -> None:
-    with Session(mini) as s:
-        action = s.exec(select(Action).where(Action.ref == "1.1a")).one()
-        s.add(
-            ProgressUpdate(
-                action_id=action.id,
-                author_slack_user_id="U9",
-                rag="amber",
-                note="toolkit drafted",
-                created_at=now_utc(),
-            )
-        )
-        s.commit()
+    add_update(mini, "1.1a", rag="amber", note="toolkit drafted")
     reply = ask(mini, "status of the toolkit", today=None)
     assert [a.ref for a in reply.actions] == ["1.1a"]
     section = reply.blocks_json()[1]["text"]["text"]
@@ -106,23 +93,8 @@ def test_not_understood_is_honest_and_suggests(mini: Engine) -> None:
 
 
 def test_changes_since_lists_updates_with_rag_change(mini: Engine) -> None:
-    with Session(mini) as s:
-        action = s.exec(select(Action).where(Action.ref == "1.1b")).one()
-        s.add(
-            ProgressUpdate(
-                action_id=action.id, author_slack_user_id="U9", rag="red", created_at=now_utc()
-            )
-        )
-        s.add(
-            ProgressUpdate(
-                action_id=action.id,
-                author_slack_user_id="U9",
-                rag="green",
-                note="all courses booked\nsecond line",
-                created_at=now_utc(),
-            )
-        )
-        s.commit()
+    add_update(mini, "1.1b", rag="red")
+    add_update(mini, "1.1b", rag="green", note="all courses booked\nsecond line")
     reply = ask(mini, "what changed this week", today=None)
     assert [a.ref for a in reply.actions] == ["1.1b"]
     text = str(reply.blocks_json())

@@ -10,10 +10,10 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from bot.clock import now_utc
 from seed.loader import SeedError, load_all, parse_plan
 from store.models import Action, ActionSubgroup, AuditEvent, ProgressUpdate
 from store.queries import action_views, find_board, plan_counts
+from tests.conftest import add_update
 
 MINI = Path(__file__).parent.parent / "data" / "plans" / "mini.toml"
 
@@ -72,19 +72,9 @@ def test_second_load_changes_nothing(engine: Engine, plans_dir: Path) -> None:
 
 def test_edit_updates_in_place_and_keeps_progress(engine: Engine, plans_dir: Path) -> None:
     load_all(engine, plans_dir)
+    add_update(engine, "1.1a", rag="amber", note="drafted")
     with Session(engine) as s:
-        toolkit = s.exec(select(Action).where(Action.ref == "1.1a")).one()
-        s.add(
-            ProgressUpdate(
-                action_id=toolkit.id,
-                author_slack_user_id="U1",
-                rag="amber",
-                note="drafted",
-                created_at=now_utc(),
-            )
-        )
-        s.commit()
-        toolkit_id = toolkit.id
+        toolkit_id = s.exec(select(Action).where(Action.ref == "1.1a")).one().id
 
     edit(plans_dir, 'text = "Toolkit"', 'text = "Neglect toolkit"')
     edit(plans_dir, "due = 2021-03-31", "due = 2021-02-28")
@@ -104,10 +94,7 @@ def test_edit_updates_in_place_and_keeps_progress(engine: Engine, plans_dir: Pat
 
 def test_dropped_action_is_archived_not_deleted(engine: Engine, plans_dir: Path) -> None:
     load_all(engine, plans_dir)
-    with Session(engine) as s:
-        action = s.exec(select(Action).where(Action.ref == "1.1b")).one()
-        s.add(ProgressUpdate(action_id=action.id, author_slack_user_id="U1", rag="red"))
-        s.commit()
+    add_update(engine, "1.1b", rag="red")
     text = (plans_dir / "mini.toml").read_text()
     start = text.index('[[actions]]\nref = "1.1b"')
     end = text.index("[[actions]]", start + 1)
