@@ -57,6 +57,10 @@ def build_parser() -> argparse.ArgumentParser:
     digest.add_argument("--dry-run", action="store_true", help="print the digests, post nothing")
     digest.add_argument("--as-of", type=_iso_date, help="run as if it were the end of YYYY-MM-DD")
 
+    sub.add_parser(
+        "migrate", help="bring the database schema up to date (seeding an empty database)"
+    )
+
     export = sub.add_parser("export", help="write a board's plan as JSON or CSV to stdout")
     export.add_argument("--board", required=True, help="board code or name (case-insensitive)")
     export.add_argument("--format", choices=("json", "csv"), default="json")
@@ -69,11 +73,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     command = args.command or "run"
     try:
-        settings = Settings.from_env()
+        # Only a running bot needs a working pair of Slack tokens; one-shot commands check shapes.
+        settings = Settings.from_env(serving=command == "run")
     except ConfigError as exc:
         print(f"Configuration error: {exc}", file=sys.stderr)
         return 2
-    quiet = command in ("say", "export", "console", "seed", "digest") or (
+    quiet = command in ("say", "export", "console", "seed", "digest", "migrate") or (
         command == "run" and settings.mode is Mode.CONSOLE
     )
     logging.basicConfig(
@@ -89,12 +94,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if command == "seed":
             return _seed(settings, args.dir)
+        if command == "migrate":
+            return _migrate(settings)
         engine = open_store(settings)
         if command == "export":
             from bot.export import export_board
 
             with Session(engine) as session:
-                sys.stdout.write(export_board(session, args.board, args.format))
+                out = export_board(session, args.board, args.format)
+            # Bytes, not text: the CSV's byte-order mark must survive a non-UTF-8 locale.
+            sys.stdout.flush()
+            sys.stdout.buffer.write(out.encode("utf-8"))
             return 0
         if command == "say":
             return _say(settings, engine, args)
@@ -129,6 +139,16 @@ def _seed(settings: Settings, directory: str | None) -> int:
     for r in results:
         changes = ", ".join(f"{n} rows {k}" for k, n in r.changes.items() if n) or "no changes"
         print(f"{r.board:<7} {r.priorities:>10} {r.workstreams:>12} {r.actions:>8}  {changes}")
+    return 0
+
+
+def _migrate(settings: Settings) -> int:
+    from bot.health import schema_revisions
+    from bot.runtime import open_store
+
+    engine = open_store(settings)
+    current, _ = schema_revisions(engine)
+    print(f"database schema at revision {current}")
     return 0
 
 
@@ -198,15 +218,18 @@ def _run_slack(settings: Settings, engine: Engine) -> int:
     from bot.scheduler import DigestScheduler
 
     app = create_app(settings, engine)
-    DigestScheduler(engine, app.client, settings.admin_user_ids).start()
+    scheduler = DigestScheduler(engine, app.client, settings.admin_user_ids)
     if settings.mode is Mode.SOCKET:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 
+        scheduler.start()
         logger.info("connecting to Slack over Socket Mode")
         SocketModeHandler(app, settings.slack_app_token).start()
     else:
-        logger.info("listening for Slack over HTTP on port %d", settings.port)
-        app.start(port=settings.port)
+        # HTTP mode: Slack's requests go to the `web` processes (gunicorn, see Procfile);
+        # this worker only runs the scheduled digests, so they are posted by one process.
+        logger.info("HTTP mode: Slack requests go to the web process; running digests only")
+        scheduler.run_forever()
     return 0
 
 

@@ -61,6 +61,7 @@ class ActionView:
     percent: int | None = None
     action_id: int = 0
     last_note: str | None = field(default=None, repr=False)  # never in logs or reprs
+    original_due: date | None = None  # the plan's date, before any re-target
 
     @property
     def subgroup(self) -> str | None:
@@ -293,6 +294,7 @@ def action_views(session: Session, board: Board) -> list[ActionView]:
                 percent=state.percent,
                 action_id=action_id,
                 last_note=state.note,
+                original_due=due,
             )
         )
     views.sort(key=lambda v: v.position)

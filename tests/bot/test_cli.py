@@ -76,11 +76,9 @@ def test_export_json_and_csv_carry_the_documented_fields(run) -> None:
     ]
     for record in doc["actions"]:
         assert set(fields) <= set(record)
-    rows = list(
-        csv.DictReader(
-            io.StringIO(run("export", "--board", "Dudley SCB", "--format", "csv").stdout)
-        )
-    )
+    text = run("export", "--board", "Dudley SCB", "--format", "csv").stdout
+    assert text.startswith("\ufeff")  # the byte-order mark Excel needs to read UTF-8
+    rows = list(csv.DictReader(io.StringIO(text.removeprefix("\ufeff"))))
     assert rows and all(row["board"] == "DSCB" for row in rows)
     assert set(fields) <= set(rows[0])
 
