@@ -141,6 +141,9 @@ class Person(SQLModel, table=True):
     board_id: int | None = Field(default=None, foreign_key="board.id", index=True)
     display_name: str | None = None
     roles: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    # Before migration 0005 admin rights were this one global flag. It is no longer read or
+    # written (rights are per board, in BoardAdmin; ADMIN_USER_IDS are never stored), and is
+    # kept only so no recorded value is lost.
     is_admin: bool = False
     away_until: date | None = None  # no nudges until after this day
     nudges_off: bool = Field(default=False, sa_column_kwargs={"server_default": sa_false()})
@@ -153,6 +156,40 @@ class PersonSubgroup(SQLModel, table=True):
     person_id: int = Field(foreign_key="person.id", primary_key=True)
     subgroup_id: int = Field(foreign_key="subgroup.id", primary_key=True, index=True)
     is_chair: bool = Field(default=False, sa_column_kwargs={"server_default": sa_false()})
+
+
+class BoardAdmin(SQLModel, table=True):
+    """Admin rights on one board, granted by another admin (ADMIN_USER_IDS are never stored)."""
+
+    person_id: int = Field(foreign_key="person.id", primary_key=True)
+    board_id: int = Field(foreign_key="board.id", primary_key=True, index=True)
+    granted_by: str = Field(max_length=32)
+    granted_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+    )
+
+
+class RequestStatus(StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    DECLINED = "declined"
+    WITHDRAWN = "withdrawn"  # the person moved to another board before anyone decided
+
+
+class RoleRequest(SQLModel, table=True):
+    """`/lscb iam`: a role or sub-group a person asked for, until an admin or the chair decides."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    board_id: int = Field(foreign_key="board.id", index=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    role: str  # the role or sub-group's name, as the plan writes it
+    subgroup_id: int | None = Field(default=None, foreign_key="subgroup.id")
+    status: str = Field(default=RequestStatus.PENDING.value, max_length=16, index=True)
+    requested_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+    )
+    decided_by: str | None = Field(default=None, max_length=32)
+    decided_at: datetime | None = _optional_ts()
 
 
 class ProgressUpdate(SQLModel, table=True):
