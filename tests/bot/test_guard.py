@@ -18,7 +18,11 @@ from bot.guard import (
     refusal_message,
 )
 
-PLANS = Path(__file__).resolve().parents[2] / "seed" / "plans"
+ROOT = Path(__file__).resolve().parents[2]
+PLANS = ROOT / "seed" / "plans"
+CORPUS = ROOT / "tests" / "data" / "guard"
+MIN_RECALL = 0.99
+MAX_FALSE_REFUSALS = 0.01
 
 
 def valid_nhs_numbers(n: int, seed: int = 11) -> list[str]:
@@ -147,3 +151,60 @@ def test_refusal_names_the_kind_never_the_text() -> None:
     assert "an NHS number, a full postcode and a date of birth" in message
     for fragment in ("12/03/2015", "WR5", "943", "5919"):
         assert fragment not in message
+
+
+def corpus(name: str) -> list[tuple[str, str]]:
+    """(kind, note) pairs from tests/data/guard/NAME.txt; `#> kind` lines start a group."""
+    notes: list[tuple[str, str]] = []
+    kind = "other"
+    for line in (CORPUS / f"{name}.txt").read_text(encoding="utf-8").splitlines():
+        if line.startswith("#>"):
+            kind = line[2:].strip()
+        elif line.strip() and not line.startswith("#"):
+            notes.append((kind, line))
+    return notes
+
+
+def seed_action_wording() -> list[tuple[str, str]]:
+    """Every action text, and every outcomes / KPIs field, of the five seed plans."""
+    found: list[tuple[str, str]] = []
+    for path in sorted(PLANS.glob("*.toml")):
+        doc = tomllib.loads(path.read_text(encoding="utf-8"))
+        for entries in doc.values():
+            if not isinstance(entries, list):
+                continue
+            for entry in entries:
+                for key in ("text", "outcomes", "kpis"):
+                    value = entry.get(key) if isinstance(entry, dict) else None
+                    values = value if isinstance(value, list) else [value]
+                    found += [(f"seed {key}", v) for v in values if isinstance(v, str)]
+    return found
+
+
+def rates(notes: list[tuple[str, str]]) -> tuple[float, dict[str, tuple[int, int]]]:
+    """Share of `notes` refused, and (refused, total) per kind."""
+    per_kind: dict[str, tuple[int, int]] = {}
+    for kind, note in notes:
+        refused, total = per_kind.get(kind, (0, 0))
+        per_kind[kind] = (refused + bool(check_note(note)), total + 1)
+    return sum(r for r, _ in per_kind.values()) / len(notes), per_kind
+
+
+def test_corpus_recall_and_false_refusals(capsys: pytest.CaptureFixture[str]) -> None:
+    must_refuse = corpus("refuse")
+    must_accept = corpus("accept") + seed_action_wording()
+    assert len(must_refuse) >= 150 and len(corpus("accept")) >= 150
+    assert sum(k.startswith("seed") for k, _ in must_accept) > 200
+    recall, refused_by_kind = rates(must_refuse)
+    false_refusals, accepted_by_kind = rates(must_accept)
+    with capsys.disabled():
+        print(f"\nguard recall {recall:.1%} of {len(must_refuse)} must-refuse notes")
+        for kind, (hit, total) in refused_by_kind.items():
+            print(f"  {kind:<12} {hit}/{total}")
+        print(f"guard false refusals {false_refusals:.1%} of {len(must_accept)} must-accept notes")
+        for kind, (hit, total) in accepted_by_kind.items():
+            print(f"  {kind:<12} {hit}/{total}")
+    missed = [note for _, note in must_refuse if not check_note(note)]
+    wrongly_refused = [note for _, note in must_accept if check_note(note)]
+    assert recall >= MIN_RECALL, missed
+    assert false_refusals <= MAX_FALSE_REFUSALS, wrongly_refused
