@@ -50,6 +50,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     seed = sub.add_parser("seed", help="load or update the plans in seed/plans/")
     seed.add_argument("--dir", help="folder of plan files (default: seed/plans)")
+    seed.add_argument(
+        "--replace",
+        action="store_true",
+        help="let a file take over a board code that another file or an import defines",
+    )
 
     digest = sub.add_parser("digest", help="post the weekly digests and nudges that are due")
     digest.add_argument("--board", help="only this board (code or name)")
@@ -93,7 +98,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     try:
         if command == "seed":
-            return _seed(settings, args.dir)
+            return _seed(settings, args.dir, replace=args.replace)
         if command == "migrate":
             return _migrate(settings)
         engine = open_store(settings)
@@ -127,14 +132,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
 
 
-def _seed(settings: Settings, directory: str | None) -> int:
+def _seed(settings: Settings, directory: str | None, *, replace: bool = False) -> int:
     from pathlib import Path
 
     from bot.runtime import open_store
     from seed.loader import PLANS_DIR, load_all
 
     engine = open_store(settings, seed_if_empty=False)
-    results = load_all(engine, Path(directory) if directory else PLANS_DIR)
+    results = load_all(engine, Path(directory) if directory else PLANS_DIR, replace=replace)
     print(f"{'board':<7} {'priorities':>10} {'work streams':>12} {'actions':>8}  changes")
     for r in results:
         changes = ", ".join(f"{n} rows {k}" for k, n in r.changes.items() if n) or "no changes"

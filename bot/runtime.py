@@ -16,11 +16,15 @@ logger = logging.getLogger(__name__)
 
 
 def open_store(settings: Settings, *, seed_if_empty: bool = True) -> Engine:
-    """An engine on an up-to-date schema; an empty database gets the five seed plans."""
+    """An engine on an up-to-date schema; an empty database gets the five seed plans.
+
+    With SEED_SAMPLE_PLANS=false an empty database stays empty, for a deployment that
+    imports its own plan.
+    """
     settings.ensure_sqlite_dir()
     engine = make_engine(settings.database_url)
     upgrade(engine)
-    if seed_if_empty:
+    if seed_if_empty and settings.seed_sample_plans:
         with Session(engine) as session:
             empty = session.exec(select(Board.id).limit(1)).first() is None
         if empty:

@@ -43,6 +43,7 @@ class Settings:
     admin_user_ids: frozenset[str] = field(default_factory=frozenset)
     port: int = 3000
     log_level: str = "INFO"
+    seed_sample_plans: bool = True  # load the five sample boards into an empty database
 
     def __repr__(self) -> str:  # never let a token reach a log line through repr()
         return (
@@ -121,6 +122,7 @@ class Settings:
             admin_user_ids=admins,
             port=int(port_text),
             log_level=(get("LOG_LEVEL") or "INFO").upper(),
+            seed_sample_plans=_flag("SEED_SAMPLE_PLANS", get("SEED_SAMPLE_PLANS"), default=True),
         )
 
     def ensure_sqlite_dir(self) -> None:
@@ -128,6 +130,17 @@ class Settings:
         prefix = "sqlite:///"
         if self.database_url.startswith(prefix) and ":memory:" not in self.database_url:
             Path(self.database_url[len(prefix) :]).parent.mkdir(parents=True, exist_ok=True)
+
+
+def _flag(name: str, value: str | None, *, default: bool) -> bool:
+    """A true/false setting; anything but the usual spellings is a ConfigError."""
+    if value is None:
+        return default
+    if value.lower() in ("1", "true", "yes", "on"):
+        return True
+    if value.lower() in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name} is malformed: expected true or false.")
 
 
 def _redact_url(url: str) -> str:

@@ -21,6 +21,7 @@ from store.models import (
     AuditEvent,
     Board,
     Priority,
+    ProgressUpdate,
     Subgroup,
     Workstream,
     utcnow,
@@ -30,6 +31,18 @@ logger = logging.getLogger(__name__)
 
 PLANS_DIR = Path(__file__).parent / "plans"
 SEED_ACTOR = "seed"
+IMPORT_ACTOR = "import"
+#: Audit events that record where a board's plan came from (the newest one owns the board).
+LOAD_EVENTS = ("plan.seeded", "plan.imported")
+
+CODE_OWNED = (
+    "Board {code} ({name}) is already defined by {owner}; {source} also uses the code {code}. "
+    "Give this plan another code, or pass --replace to make {source} the board's source."
+)
+NAME_CLASHES = (
+    "{source} calls its board {spelling!r}, but that name already belongs to board {code} "
+    "({name}, defined by {owner}). Give the board another name or alias."
+)
 
 
 class SeedError(Exception):
@@ -116,11 +129,31 @@ class PlanFile(_Strict):
 
 
 @dataclass
+class PlanUpdate:
+    """A progress update a loaded file brings with it (an import's status or a moved date)."""
+
+    ref: str
+    rag: str | None = None
+    note: str | None = None
+    percent: int | None = None
+    completed_on: date | None = None
+    new_due: date | None = None
+    reason: str | None = None
+
+
+@dataclass
 class Plan:
-    """A validated plan file and where it came from."""
+    """A validated plan and where it came from: a seed file, or an imported spreadsheet."""
 
     path: Path
     data: PlanFile
+    origin: Literal["seed", "import"] = "seed"
+    updates: list[PlanUpdate] = field(default_factory=list)
+
+    @property
+    def source(self) -> str:
+        """Who defines the board, in words: 'seed file x.toml' or 'an import'."""
+        return f"seed file {self.path.name}" if self.origin == "seed" else "an import"
 
     def subgroup_name(self, name: str) -> str:
         """The canonical sub-group name for a name or alias (validated to exist)."""
@@ -141,10 +174,20 @@ class LoadResult:
     workstreams: int
     actions: int
     changes: dict[str, int] = field(default_factory=dict)
+    #: What changed, row by row: {"added": [...], "changed": {...}, "archived": [...], ...}
+    details: dict[str, Any] = field(default_factory=dict)
+    updates: int = 0
 
     @property
     def changed(self) -> bool:
         return any(self.changes.values())
+
+
+def _plain(value: Any) -> Any:
+    """A value as it can sit in the audit log's JSON."""
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
 
 
 def _entry_label(data: dict[str, Any], loc: tuple[Any, ...]) -> str:
@@ -241,8 +284,14 @@ def plan_files(directory: Path = PLANS_DIR) -> list[Path]:
     return sorted(directory.glob("*.toml"))
 
 
-def load_all(engine: Engine, directory: Path = PLANS_DIR) -> list[LoadResult]:
-    """Validate every plan file first, then load each; nothing is written if any file is invalid."""
+def load_all(
+    engine: Engine, directory: Path = PLANS_DIR, *, replace: bool = False
+) -> list[LoadResult]:
+    """Validate every plan file first, then load each; nothing is written if any file is invalid.
+
+    A file whose board code or name belongs to a board another source defines is refused
+    (before anything is written) unless `replace`.
+    """
     plans = [parse_plan(path) for path in plan_files(directory)]
     codes: dict[str, Path] = {}
     for plan in plans:
@@ -250,13 +299,87 @@ def load_all(engine: Engine, directory: Path = PLANS_DIR) -> list[LoadResult]:
         if code in codes:
             raise SeedError(f"{plan.path}: board.code {code!r} is also used by {codes[code]}")
         codes[code] = plan.path
-    return [load_plan(engine, plan) for plan in plans]
+    spellings: dict[str, Plan] = {}
+    for plan in plans:
+        b = plan.data.board
+        for key, spelling in _names(b.code, b.name, b.short_name, b.aliases).items():
+            other = spellings.setdefault(key, plan)
+            if other is not plan:
+                raise SeedError(
+                    f"{plan.path}: the board name {spelling!r} is also used by {other.path}"
+                )
+    with Session(engine) as session:
+        for plan in plans:
+            check_ownership(session, plan, replace=replace)
+    return [load_plan(engine, plan, replace=replace) for plan in plans]
 
 
-def load_plan(engine: Engine, plan: Plan) -> LoadResult:
-    """Insert or update one board's plan in place; archive what the file no longer lists."""
+def load_plan(
+    engine: Engine, plan: Plan, *, replace: bool = False, dry_run: bool = False
+) -> LoadResult:
+    """Insert or update one board's plan in place; archive what the file no longer lists.
+
+    With `dry_run` the changes are worked out and rolled back: the result says what a real
+    load would do.
+    """
+    if dry_run:
+        with Session(engine) as session:
+            try:
+                check_ownership(session, plan, replace=replace)
+                return _Loader(session, plan).run()
+            finally:
+                session.rollback()
     with session_scope(engine) as session:
+        check_ownership(session, plan, replace=replace)
         return _Loader(session, plan).run()
+
+
+def board_owner(session: Session, board_id: int) -> str | None:
+    """Who defines a board's plan, from the newest load in its audit log ('seed file x.toml')."""
+    event = session.exec(
+        select(AuditEvent)
+        .where(AuditEvent.board_id == board_id, col(AuditEvent.event).in_(LOAD_EVENTS))
+        .order_by(col(AuditEvent.id).desc())
+        .limit(1)
+    ).first()
+    if event is None or not event.after:
+        return None
+    if "source" in event.after:
+        return str(event.after["source"])
+    return f"seed file {event.after.get('file')}"  # written before sources were recorded
+
+
+def _names(code: str, name: str, short_name: str, aliases: Iterable[str]) -> dict[str, str]:
+    return {n.casefold(): n for n in (code, name, short_name, *aliases) if n}
+
+
+def check_ownership(session: Session, plan: Plan, *, replace: bool = False) -> None:
+    """Refuse a plan whose code, name or alias belongs to a board another source defines."""
+    b = plan.data.board
+    mine = _names(b.code, b.name, b.short_name, b.aliases)
+    for other in session.exec(select(Board)):
+        assert other.id is not None
+        owner = board_owner(session, other.id) or "an earlier load"
+        if other.code == b.code:
+            if owner != plan.source and not replace:
+                raise SeedError(
+                    CODE_OWNED.format(
+                        code=b.code, name=other.short_name, owner=owner, source=plan.source
+                    )
+                )
+            continue
+        theirs = _names(other.code, other.name, other.short_name, other.aliases)
+        clash = next((mine[n] for n in mine if n in theirs), None)
+        if clash is not None:
+            raise SeedError(
+                NAME_CLASHES.format(
+                    source=plan.source,
+                    spelling=clash,
+                    code=other.code,
+                    name=other.short_name,
+                    owner=owner,
+                )
+            )
 
 
 Row = TypeVar("Row", Board, Subgroup, Priority, Workstream, Action)
@@ -267,30 +390,39 @@ class _Loader:
         self.s = session
         self.plan = plan
         self.changes = {"added": 0, "updated": 0, "archived": 0, "restored": 0}
+        # Row by row, for the audit log and a dry run: labels such as "action 1.2a".
+        self.details: dict[str, Any] = {"added": [], "changed": {}, "archived": [], "restored": []}
 
     def _sync(
         self, model: type[Row], existing: Iterable[Row], key: str, wanted: list[dict[str, Any]]
     ) -> dict[str, Row]:
         """Make the rows of `model` match `wanted` (matched on `key`); archive the rest."""
         rows: dict[str, Row] = {getattr(row, key): row for row in existing}
+        kind = model.__name__.lower()
         for values in wanted:
             row = rows.get(values[key])
+            label = f"{kind} {values[key]}"
             if row is None:
                 row = model(**values)
                 self.s.add(row)
                 self.changes["added"] += 1
+                self.details["added"].append(label)
                 rows[values[key]] = row
                 continue
-            changed = False
+            diff: dict[str, list[Any]] = {}
             for field_name, value in values.items():
-                if getattr(row, field_name) != value:
+                before = getattr(row, field_name)
+                if before != value:
                     setattr(row, field_name, value)
-                    changed = True
+                    if field_name != "position":  # a moved row is not worth a line
+                        diff[field_name] = [_plain(before), _plain(value)]
             if getattr(row, "archived_at", None) is not None:
                 row.archived_at = None  # type: ignore[union-attr]
                 self.changes["restored"] += 1
-            elif changed:
+                self.details["restored"].append(label)
+            elif diff:
                 self.changes["updated"] += 1
+                self.details["changed"][label] = diff
             self.s.add(row)
         keep = {values[key] for values in wanted}
         now = utcnow()
@@ -299,6 +431,7 @@ class _Loader:
                 row.archived_at = now  # type: ignore[union-attr]
                 self.s.add(row)
                 self.changes["archived"] += 1
+                self.details["archived"].append(f"{kind} {name}")
         self.s.flush()
         return rows
 
@@ -356,26 +489,83 @@ class _Loader:
         self._sync_links(
             bid, {(actions[e.ref].id, subgroup_id(name)) for e in d.actions for name in e.subgroups}
         )
+        written = self._write_updates(board, actions)
 
-        if any(self.changes.values()):
+        actor = SEED_ACTOR if self.plan.origin == "seed" else IMPORT_ACTOR
+        first_load = board_owner(self.s, bid) is None
+        if any(self.changes.values()) or written or first_load:
+            details = {k: v for k, v in self.details.items() if v}
             self.s.add(
                 AuditEvent(
                     board_id=bid,
-                    actor=SEED_ACTOR,
-                    event="plan.seeded",
+                    actor=actor,
+                    event="plan.seeded" if self.plan.origin == "seed" else "plan.imported",
                     entity="board",
                     entity_ref=board.code,
-                    after={"file": self.plan.path.name, **self.changes},
+                    after={
+                        "file": self.plan.path.name,
+                        "source": self.plan.source,
+                        **self.changes,
+                        "updates": written,
+                        **details,
+                    },
                 )
             )
-        logger.info("seeded %s from %s: %s", board.code, self.plan.path.name, self.changes)
+        logger.info("loaded %s from %s: %s", board.code, self.plan.path.name, self.changes)
         return LoadResult(
             board=board.code,
             priorities=len(d.priorities),
             workstreams=len(d.workstreams),
             actions=len(d.actions),
             changes=dict(self.changes),
+            details={k: v for k, v in self.details.items() if v},
+            updates=written,
         )
+
+    def _write_updates(self, board: Board, actions: dict[str, Action]) -> int:
+        """Append the plan's progress updates (each audited); returns how many were written."""
+        now = utcnow()
+        actor = SEED_ACTOR if self.plan.origin == "seed" else IMPORT_ACTOR
+        for u in self.plan.updates:
+            action = actions[u.ref]
+            assert action.id is not None
+            self.s.add(
+                ProgressUpdate(
+                    action_id=action.id,
+                    author_slack_user_id=actor,
+                    created_at=now,
+                    rag=u.rag,
+                    note=u.note,
+                    percent=u.percent,
+                    completed_on=u.completed_on,
+                    new_due=u.new_due,
+                    retarget_reason=u.reason if u.new_due else None,
+                )
+            )
+            after: dict[str, Any] = {"imported": True}
+            if u.rag:
+                after["status"] = u.rag
+            if u.completed_on:
+                after["status"], after["completed"] = "complete", u.completed_on.isoformat()
+            if u.new_due:
+                after["due"], after["retarget_reason"] = u.new_due.isoformat(), u.reason
+            if u.percent is not None:
+                after["percent"] = u.percent
+            if u.note:
+                after["note"] = True  # that a note came in, never its text
+            self.s.add(
+                AuditEvent(
+                    board_id=board.id,
+                    actor=actor,
+                    at=now,
+                    event="action.progress",
+                    entity="action",
+                    entity_ref=u.ref,
+                    after=after,
+                )
+            )
+        self.s.flush()
+        return len(self.plan.updates)
 
     def _sync_links(self, board_id: int, wanted: set[tuple[int | None, int | None]]) -> None:
         """Make the action ↔ sub-group links match the file (links carry no history)."""
