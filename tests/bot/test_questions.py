@@ -1,7 +1,12 @@
 """Accuracy, measured: realistic questions about the five plans, with the actions a person
-reading the plan expects back. Written from the plans, not from the bot's answers.
+reading the plan expects back. Written from the plans, never from the bot's answers.
 
-Each question must return exactly its expected refs; the suite fails below 90% overall.
+Two sets: `tests/questions/*.toml` (tidy questions, the first set) and
+`tests/questions/typed/*.toml` (written later, by someone who never saw the code, the way
+people type in Slack: casual, typos, possessives, acronyms, other boards, topics the plan
+lacks). Each question must return exactly its expected refs (on the board it expects); each
+set fails below 95%. The rates are printed with every failure, so a change that helps one
+question and breaks another shows.
 """
 
 from __future__ import annotations
@@ -18,7 +23,11 @@ from sqlalchemy import Engine
 from bot.conversation import respond
 
 QUESTIONS = Path(__file__).parent.parent / "questions"
-REQUIRED_RATE = 0.90
+SETS = {"first": QUESTIONS, "typed": QUESTIONS / "typed"}
+REQUIRED_RATE = 0.95
+ROLE_REFUSALS = ("can't find", "could be several", "Pick your board")
+
+Answer = frozenset[tuple[str, str]]
 
 
 @dataclass(frozen=True)
@@ -26,61 +35,85 @@ class Question:
     n: int
     board: str
     text: str
-    expect: frozenset[str]
+    expect: Answer
     today: date | None
     roles: tuple[str, ...]
 
-    def ask(self, engine: Engine) -> frozenset[str]:
+    def ask(self, engine: Engine) -> Answer:
         user = f"UQ{self.n:05d}"
         for role in self.roles:
             reply, _ = respond(
                 engine, user_id=user, text=f"/lscb iam {role}", board_name=self.board
             )
-            assert "You are now" in reply.text, (role, reply.text)
+            assert not any(r in reply.text for r in ROLE_REFUSALS), (role, reply.text)
         reply, _ = respond(
             engine, user_id=user, text=self.text, board_name=self.board, today=self.today
         )
-        return frozenset(a.ref for a in reply.actions)
+        return frozenset((a.board, a.ref) for a in reply.actions)
 
 
-def load_questions() -> list[Question]:
-    """Every question in tests/questions/*.toml (one file per board)."""
+def load_questions(folder: Path, first: int = 0) -> list[Question]:
+    """Every question in `folder`/*.toml (one file per board)."""
     entries = [
         (path.stem, q)
-        for path in sorted(QUESTIONS.glob("*.toml"))
+        for path in sorted(folder.glob("*.toml"))
         for q in tomllib.loads(path.read_text(encoding="utf-8"))["question"]
     ]
-    return [
-        Question(
-            n=i,
-            board=q.get("board", stem.upper()),
-            text=q["text"],
-            expect=frozenset(q.get("expect", [])),
-            today=q.get("today"),
-            roles=tuple(q.get("roles", [])),
+    out = []
+    for i, (stem, q) in enumerate(entries):
+        board = q.get("board", stem.upper())
+        about = q.get("expect_board", board)
+        out.append(
+            Question(
+                n=first + i,
+                board=board,
+                text=q["text"],
+                expect=frozenset((about, ref) for ref in q.get("expect", [])),
+                today=q.get("today"),
+                roles=tuple(q.get("roles", [])),
+            )
         )
-        for i, (stem, q) in enumerate(entries)
-    ]
+    return out
+
+
+def _refs(answer: Answer) -> list[str]:
+    return sorted(f"{board}:{ref}" for board, ref in answer)
 
 
 @pytest.fixture(scope="module")
-def results(shared_seeded: Engine) -> Iterator[list[tuple[Question, frozenset[str]]]]:
-    yield [(q, q.ask(shared_seeded)) for q in load_questions()]
+def results(shared_seeded: Engine) -> Iterator[dict[str, list[tuple[Question, Answer]]]]:
+    out: dict[str, list[tuple[Question, Answer]]] = {}
+    for i, (name, folder) in enumerate(SETS.items()):
+        out[name] = [(q, _ask(q, shared_seeded)) for q in load_questions(folder, i * 10_000)]
+    yield out
 
 
-def test_question_set_is_big_and_covers_every_board() -> None:
-    questions = load_questions()
-    assert len(questions) >= 100
+def _ask(question: Question, engine: Engine) -> Answer:
+    """The answer, or a marker that the bot raised (a crash is a wrong answer, and shown)."""
+    try:
+        return question.ask(engine)
+    except Exception as exc:  # noqa: BLE001 - counted and reported below, never hidden
+        return frozenset({("CRASH", type(exc).__name__)})
+
+
+@pytest.mark.parametrize("name", list(SETS))
+def test_question_set_is_big_and_covers_every_board(name: str) -> None:
+    questions = load_questions(SETS[name])
+    assert len(questions) >= 150
     assert {q.board for q in questions} == {"WSCB", "DSCB", "HSCB", "WDSCB", "SSCB"}
 
 
-def test_accuracy_is_at_least_90_percent(results: list[tuple[Question, frozenset[str]]]) -> None:
-    failures = [(q, got) for q, got in results if got != q.expect]
-    rate = 1 - len(failures) / len(results)
+@pytest.mark.parametrize("name", list(SETS))
+def test_accuracy_is_at_least_95_percent(
+    name: str, results: dict[str, list[tuple[Question, Answer]]]
+) -> None:
+    answered = results[name]
+    failures = [(q, got) for q, got in answered if got != q.expect]
+    rate = 1 - len(failures) / len(answered)
     report = "\n".join(
-        f"  [{q.board}] {q.text!r}: missing {sorted(q.expect - got)}, "
-        f"extra {sorted(got - q.expect)}"
+        f"  [{q.board}] {q.text!r}: missing {_refs(q.expect - got)}, extra {_refs(got - q.expect)}"
         for q, got in failures
     )
-    print(f"\nquestion set: {len(results) - len(failures)}/{len(results)} = {rate:.1%}\n{report}")
-    assert rate >= REQUIRED_RATE, f"accuracy {rate:.1%} below {REQUIRED_RATE:.0%}:\n{report}"
+    print(f"\n{name} question set: {len(answered) - len(failures)}/{len(answered)} = {rate:.1%}")
+    print(report)
+    assert rate >= REQUIRED_RATE, f"{name}: accuracy {rate:.1%} below {REQUIRED_RATE:.0%}:\n{report}"
