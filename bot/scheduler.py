@@ -53,6 +53,14 @@ class DigestScheduler:
         if report.posted or report.failed:
             logger.info("digests: %d posted, %d failed", len(report.posted), len(report.failed))
 
+    def run_forever(self) -> None:
+        """Run passes in this thread until SIGTERM or SIGINT (the HTTP-mode worker process)."""
+        import signal
+
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, lambda *_: self._stop.set())
+        self._loop()
+
     def _loop(self) -> None:
         while not self._stop.is_set():
             try:

@@ -61,8 +61,12 @@ class Settings:
         return Mode.CONSOLE
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
-        """Build settings from `env` (default: the process environment); raise ConfigError."""
+    def from_env(cls, env: Mapping[str, str] | None = None, *, serving: bool = True) -> Settings:
+        """Build settings from `env` (default: the process environment); raise ConfigError.
+
+        `serving=False` is for one-shot commands (digest, export, seed, say): each token is still
+        checked for shape, but a bot token alone is enough, as `digest` needs nothing more.
+        """
         env = os.environ if env is None else env
 
         def get(name: str) -> str | None:
@@ -75,22 +79,8 @@ class Settings:
             if value is not None and not pattern.match(value):
                 raise ConfigError(f"{name} is malformed: expected {shape}.")
         bot, app, secret = (tokens[n] for n in _TOKEN_SHAPES)
-        if app and not bot:
-            raise ConfigError(
-                "SLACK_APP_TOKEN is set but SLACK_BOT_TOKEN is not: Socket Mode needs both "
-                "(or remove SLACK_APP_TOKEN to use the local console)."
-            )
-        if secret and not bot:
-            raise ConfigError(
-                "SLACK_SIGNING_SECRET is set but SLACK_BOT_TOKEN is not: HTTP mode needs both "
-                "(or remove SLACK_SIGNING_SECRET to use the local console)."
-            )
-        if bot and not (app or secret):
-            raise ConfigError(
-                "SLACK_BOT_TOKEN is set but SLACK_APP_TOKEN is not: set SLACK_APP_TOKEN for "
-                "Socket Mode (or SLACK_SIGNING_SECRET for HTTP mode), or remove "
-                "SLACK_BOT_TOKEN to use the local console."
-            )
+        if serving:
+            _check_slack_pairs(bot, app, secret)
 
         api_url = get("SLACK_API_URL")
         if api_url is not None:
@@ -130,6 +120,26 @@ class Settings:
         prefix = "sqlite:///"
         if self.database_url.startswith(prefix) and ":memory:" not in self.database_url:
             Path(self.database_url[len(prefix) :]).parent.mkdir(parents=True, exist_ok=True)
+
+
+def _check_slack_pairs(bot: str | None, app: str | None, secret: str | None) -> None:
+    """A Slack connection needs the bot token and one of the app token or the signing secret."""
+    if app and not bot:
+        raise ConfigError(
+            "SLACK_APP_TOKEN is set but SLACK_BOT_TOKEN is not: Socket Mode needs both "
+            "(or remove SLACK_APP_TOKEN to use the local console)."
+        )
+    if secret and not bot:
+        raise ConfigError(
+            "SLACK_SIGNING_SECRET is set but SLACK_BOT_TOKEN is not: HTTP mode needs both "
+            "(or remove SLACK_SIGNING_SECRET to use the local console)."
+        )
+    if bot and not (app or secret):
+        raise ConfigError(
+            "SLACK_BOT_TOKEN is set but SLACK_APP_TOKEN is not: set SLACK_APP_TOKEN for "
+            "Socket Mode (or SLACK_SIGNING_SECRET for HTTP mode), or remove "
+            "SLACK_BOT_TOKEN to use the local console."
+        )
 
 
 def _flag(name: str, value: str | None, *, default: bool) -> bool:
