@@ -7,17 +7,24 @@ from datetime import date
 
 from sqlmodel import Session, col, select
 
-from bot.identity import USER_MENTION, person_for, resolve_role
+from bot.identity import is_board_admin, mentioned_user, person_for, resolve_role
 from bot.questions import parse_date
 from bot.render import escape, fmt_date
 from store.models import AuditEvent, Board, Person, PersonSubgroup, Subgroup
 from store.queries import board_subgroups, chaired_subgroup_ids
 
 CHAIR_USAGE = "Usage: `/lscb chair @person <sub-group>` (board admins)."
+CHAIR_OTHER_BOARD = (
+    "<@{user}> is on another board. An admin of both can move them first with "
+    "`/lscb board {code} <@{user}>`."
+)
 CHAIR_SET = "<@{user}> now chairs *{name}*: they can link its channel and set its updates."
 NOT_IN_CHANNEL = "Run this in the channel you want to link (not in a DM or the console)."
+# "A board admin" is an admin of the board in question: rights on one board are not on another.
 NOT_ALLOWED = "Only a board admin or the chair of *{name}* can change its channel settings."
-NOT_ADMIN = "Only a board admin can link the board-level channel."
+NOT_ADMIN = "Only a board admin can link {board}'s board-level channel."
+NOT_ADMIN_CHAIR = "Only a board admin can name a sub-group's chair on {board}."
+NOT_ADMIN_SCHEDULE = "Only {board}'s admins can change when digests go out."
 LINKED = "This channel is now *{name}*'s channel on {board}.{was}"
 LINKED_BOARD = "This channel is now {board}'s board-level channel.{was}"
 USAGE = "Usage: `/lscb channel <sub-group>` or `/lscb channel board`, in the channel to link."
@@ -39,8 +46,8 @@ def link(
     if not text:
         return USAGE
     if text.strip().lower() in ("board", "the board", "executive", "exec"):
-        if not person.is_admin:
-            return NOT_ADMIN
+        if not is_board_admin(session, person, board):
+            return NOT_ADMIN.format(board=escape(board.short_name))
         was = _was(board.slack_channel_id, channel_id)
         _audit(session, board, person, "board", board.code, board.slack_channel_id, channel_id)
         board.slack_channel_id = channel_id
@@ -51,7 +58,7 @@ def link(
     if group is None:
         names = ", ".join(escape(s.name) for s in board_subgroups(session, board.id))
         return NOT_A_GROUP.format(text=escape(text), board=escape(board.short_name), names=names)
-    if not _may_manage(session, person, group):
+    if not _may_manage(session, person, board, group):
         return NOT_ALLOWED.format(name=escape(group.name))
     was = _was(group.slack_channel_id, channel_id)
     _audit(session, board, person, "subgroup", group.name, group.slack_channel_id, channel_id)
@@ -60,26 +67,32 @@ def link(
     return LINKED.format(name=escape(group.name), board=escape(board.short_name), was=was)
 
 
-def _may_manage(session: Session, person: Person, group: Subgroup) -> bool:
-    """Board admins and the sub-group's chair may link and configure its channel."""
+def _may_manage(session: Session, person: Person, board: Board, group: Subgroup) -> bool:
+    """Admins of the sub-group's board and its chair may link and configure its channel."""
     assert person.id is not None
-    return person.is_admin or group.id in chaired_subgroup_ids(session, person.id)
+    if group.board_id != board.id:
+        return False
+    return is_board_admin(session, person, board) or group.id in chaired_subgroup_ids(
+        session, person.id
+    )
 
 
 def set_chair(session: Session, actor: Person, board: Board | None, text: str) -> str:
     """Admin: `/lscb chair @person <sub-group>` makes them a member and the chair."""
     if board is None or board.id is None:
         return "Pick your board first with `/lscb board <name>`."
-    if not actor.is_admin:
-        return "Only a board admin can name a sub-group's chair."
+    if not is_board_admin(session, actor, board):
+        return NOT_ADMIN_CHAIR.format(board=escape(board.short_name))
     user_text, _, group_text = text.strip().partition(" ")
-    match = USER_MENTION.match(user_text)
+    user_id = mentioned_user(user_text)
     found = resolve_role(session, board, group_text) if group_text.strip() else None
     group = found.subgroup if found is not None and not isinstance(found, list) else None
-    if match is None or group is None or group.id is None:
+    if user_id is None or group is None or group.id is None:
         return CHAIR_USAGE
-    target = person_for(session, match.group(1) or match.group(2), frozenset())
+    target = person_for(session, user_id)
     assert target.id is not None
+    if target.board_id not in (None, board.id):
+        return CHAIR_OTHER_BOARD.format(user=user_id, code=board.code)
     target.board_id = board.id
     session.add(target)
     link = session.get(PersonSubgroup, (target.id, group.id))
@@ -132,7 +145,7 @@ def set_updates(
         return UPDATES_NOT_LINKED
     names = []
     for group in groups:
-        if not _may_manage(session, person, group):
+        if not _may_manage(session, person, board, group):
             return NOT_ALLOWED.format(name=escape(group.name))
         _audit(
             session,
@@ -228,8 +241,8 @@ def set_schedule(session: Session, person: Person, board: Board | None, text: st
     """Admin: `/lscb digest <weekday> <HH:MM>` sets when the board's digests go out."""
     if board is None:
         return "Pick your board first with `/lscb board <name>`."
-    if not person.is_admin:
-        return "Only a board admin can change when digests go out."
+    if not is_board_admin(session, person, board):
+        return NOT_ADMIN_SCHEDULE.format(board=escape(board.short_name))
     match = re.fullmatch(r"\s*([a-z]+)\s+(\d{1,2})[:.](\d{2})\s*", text.lower())
     days = ("monday", "tuesday", "wednesday", "thursday", "friday")
     day = next((i for i, d in enumerate(days) if match and d.startswith(match.group(1))), None)

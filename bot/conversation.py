@@ -53,8 +53,9 @@ LSCB_HELP = (
     "`/lscb iam <role or sub-group>` · `/lscb board <name>` · `/lscb whoami` · "
     "`/lscb assign @person <role>` (admins) · `/lscb channel <sub-group>` · `/lscb channels` · "
     "`/lscb updates on|off` · `/lscb away until <date>` · `/lscb quiet` · `/lscb nudges on` · "
-    "`/lscb digest <weekday> <HH:MM>`, `/lscb chair @person <sub-group>`, `/lscb admin @person` "
-    "(admins) · `/lscb <any question>`"
+    "`/lscb digest <weekday> <HH:MM>`, `/lscb chair @person <sub-group>`, `/lscb admin @person`, "
+    "`/lscb admin remove @person` (admins) · `/lscb pending` (admins and chairs: role requests "
+    "to approve) · `/lscb <any question>`"
 )
 
 
@@ -302,9 +303,12 @@ def _lscb_command(session: Session, ctx: Context, rest: str) -> Reply:
         if sub == "chair":
             return Reply(text=channels.set_chair(session, person, ctx.board, args))
         if sub == "admin":
-            return Reply(text=identity.make_admin(session, person, args))
+            return Reply(text=identity.admin_command(session, person, ctx.board, args))
+        if sub == "pending":
+            return identity.pending(session, person, ctx.board)
         if sub == "digest":
             return Reply(text=channels.set_schedule(session, person, ctx.board, args))
+        "pending",
         if sub == "channel":
             return Reply(text=channels.link(session, person, ctx.board, ctx.channel_id, args))
         if sub == "channels":
@@ -314,7 +318,7 @@ def _lscb_command(session: Session, ctx: Context, rest: str) -> Reply:
                 text=channels.set_updates(session, person, ctx.board, ctx.channel_id, args)
             )
         if sub == "iam":
-            return Reply(text=identity.iam(session, person, ctx.board, args))
+            return identity.iam(session, person, ctx.board, args)
         if sub == "whoami":
             return Reply(text=identity.whoami(session, person))
         if sub == "assign":

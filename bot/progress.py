@@ -16,11 +16,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from bot.channels import announce_channels
+from bot.clock import LONDON
 from bot.guard import check_note, refusal_message
-from bot.render import escape
+from bot.identity import is_board_admin, pending_requests
+from bot.render import Post, escape, fmt_date
 from bot.search import PlanIndex, looks_like_ref, tokens
-from store.models import AuditEvent, Board, Person, ProgressUpdate
-from store.queries import COMPLETE, ActionView, action_views, person_subgroup_names
+from store.models import AuditEvent, Board, Person, PersonSubgroup, ProgressUpdate, Subgroup
+from store.queries import COMPLETE, ActionView, action_views
 
 logger = logging.getLogger(__name__)
 
@@ -56,6 +58,11 @@ NOTE_TOO_LONG = (
 )
 PERCENT_RANGE = "Percent complete must be a whole number from 0 to 100."
 REASON_NEEDED = "A new target date needs a reason."
+STATUS_INVALID = "That isn't an update I can record: the status must be red, amber, green or done."
+TEXT_INVALID = (
+    "That isn't an update I can record: a note or reason is text of at most {limit} characters."
+)
+DATE_RANGE = "{what} must be between {start} and {end}."
 KEEP_NOTE = "\nYour note, to copy into the next try:\n> {note}"
 NO_HISTORY = "No updates yet for *{ref}* {text}."
 
@@ -97,6 +104,11 @@ NOT_STATUSES = {
 }
 MAX_QUICK_NOTE = 1500
 MAX_CANDIDATES = 5
+STATUS_VALUES = frozenset({"red", "amber", "green", COMPLETE})
+MAX_NOTE = 2900  # the form's limit on a note
+MAX_REASON = 500  # and on a re-target reason
+EARLIEST_DATE = date(2000, 1, 1)
+MAX_YEARS_AHEAD = 10  # how far a target date may move
 
 
 class Refused(Exception):
@@ -153,7 +165,7 @@ class Outcome:
     recorded: bool = False
     candidates: list[ActionView] = field(default_factory=list)
     change: Change | None = None
-    posts: list[tuple[str, str]] = field(default_factory=list)
+    posts: list[Post] = field(default_factory=list)
 
 
 def parse_quick(text: str) -> QuickForm:
@@ -197,47 +209,96 @@ class Membership:
 
     roles: frozenset[str] = frozenset()  # case-folded role names, as the plan writes leads
     groups: frozenset[str] = frozenset()  # sub-group names
-    is_admin: bool = False
+    is_admin: bool = False  # of this board
+    # Asked for with `/lscb iam` and not yet confirmed: theirs for reading, not for updating.
+    pending_roles: frozenset[str] = frozenset()
+    pending_groups: frozenset[str] = frozenset()
 
     @property
     def empty(self) -> bool:
-        return not self.roles and not self.groups
+        return not (self.roles or self.groups or self.pending_roles or self.pending_groups)
+
+    def leads(self, view: ActionView) -> bool:
+        """The person leads the action by a confirmed role or sub-group membership."""
+        return _holds(self.roles, self.groups, view)
 
     def owns(self, view: ActionView) -> bool:
-        """The person leads the action (by role) or belongs to its owning sub-group."""
-        leads = {lead.casefold() for lead in view.leads}
-        return bool(
-            self.roles & leads
-            or (view.lead or "").casefold() in self.roles
-            or self.groups & set(view.subgroups)
-            or {g.casefold() for g in self.groups} & leads
-        )
+        """The action is the person's, by a confirmed or a requested role ("my actions")."""
+        return self.leads(view) or _holds(self.pending_roles, self.pending_groups, view)
 
     def may_update(self, view: ActionView) -> bool:
-        """Leads (by role), members of the owning sub-group, and board admins may update."""
-        return self.is_admin or self.owns(view)
+        """Confirmed leads, members of the owning sub-group, and the board's admins may update."""
+        return self.is_admin or self.leads(view)
+
+
+def _holds(roles: frozenset[str], groups: frozenset[str], view: ActionView) -> bool:
+    leads = {lead.casefold() for lead in view.leads}
+    return bool(
+        roles & leads
+        or (view.lead or "").casefold() in roles
+        or groups & set(view.subgroups)
+        or {g.casefold() for g in groups} & leads
+    )
 
 
 def membership(session: Session, person: Person | None, board: Board) -> Membership:
-    """The person's roles and sub-groups on `board` (none on another board; admins stay admins)."""
+    """The person's roles and sub-groups on `board` (none on another board), and whether they
+    are an admin of it, read now: every write calls this at the moment of writing."""
     if person is None:
         return Membership()
-    if person.board_id != board.id:
-        return Membership(is_admin=person.is_admin)
+    admin = is_board_admin(session, person, board)
+    if person.board_id != board.id or person.id is None:
+        return Membership(is_admin=admin)
+    groups = session.exec(
+        select(Subgroup.name)
+        .join(PersonSubgroup, col(PersonSubgroup.subgroup_id) == col(Subgroup.id))
+        .where(
+            PersonSubgroup.person_id == person.id,
+            Subgroup.board_id == board.id,
+            col(Subgroup.archived_at).is_(None),
+        )
+    ).all()
+    waiting = pending_requests(session, person, board)
     return Membership(
         roles=frozenset(r.casefold() for r in person.roles),
-        groups=frozenset(person_subgroup_names(session, person)),
-        is_admin=person.is_admin,
+        groups=frozenset(groups),
+        is_admin=admin,
+        pending_roles=frozenset(r.role.casefold() for r in waiting if r.subgroup_id is None),
+        pending_groups=frozenset(r.role for r in waiting if r.subgroup_id is not None),
     )
 
 
 def owners(view: ActionView) -> str:
-    """Who may update an action, in words."""
+    """Who may update an action, in words (besides the board's admins)."""
     names = list(dict.fromkeys([*view.leads, *view.subgroups])) or ["the board's admins"]
     return ", ".join(f"*{escape(n)}*" for n in names)
 
 
 # -- recording ---------------------------------------------------------------------------------
+def check_values(change: Change, today: date) -> None:
+    """Refuse a change whose values are not ones a person could enter (a crafted payload)."""
+    if change.rag is not None and change.rag not in STATUS_VALUES:
+        raise Refused(STATUS_INVALID)
+    if change.percent is not None and (
+        type(change.percent) is not int or not 0 <= change.percent <= 100
+    ):
+        raise Refused(PERCENT_RANGE)
+    for text, limit in ((change.note, MAX_NOTE), (change.reason, MAX_REASON)):
+        if text is not None and (not isinstance(text, str) or len(text) > limit):
+            raise Refused(TEXT_INVALID.format(limit=limit))
+    if change.key is not None and not isinstance(change.key, str):
+        raise Refused(STATUS_INVALID)
+    latest_due = date(today.year + MAX_YEARS_AHEAD, 12, 31)
+    for day, latest, label in (
+        (change.completed_on, today, "A completion date"),
+        (change.new_due, latest_due, "A new target date"),
+    ):
+        if day is not None and (not isinstance(day, date) or not EARLIEST_DATE <= day <= latest):
+            raise Refused(
+                DATE_RANGE.format(what=label, start=fmt_date(EARLIEST_DATE), end=fmt_date(latest))
+            )
+
+
 
 
 def find_action(session: Session, board: Board, ref: str) -> ActionView | None:
@@ -254,11 +315,10 @@ def record_update(
     now: datetime,
 ) -> Outcome:
     """Check and save one update; raise Refused with a user-safe message when it can't be."""
-    if not membership(session, person, board).may_update(view):
+    if view.board != board.code or not membership(session, person, board).may_update(view):
         raise Refused(NOT_ALLOWED.format(ref=escape(view.ref), owners=owners(view)))
     assert person is not None
-    if change.percent is not None and not 0 <= change.percent <= 100:
-        raise Refused(PERCENT_RANGE)
+    check_values(change, now.astimezone(LONDON).date())
     if change.new_due is not None and not (change.reason or "").strip():
         raise Refused(REASON_NEEDED)
     findings = check_note(" ".join(t for t in (change.note, change.reason) if t))

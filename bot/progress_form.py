@@ -37,11 +37,11 @@ from bot import identity, progress
 from bot.clock import today_london
 from bot.guard import check_note, refusal_message
 from bot.progress import Change, membership
-from bot.render import RAG_EMOJI, action_mrkdwn, clip, update_button
+from bot.render import RAG_EMOJI, action_mrkdwn, clip, escape, fmt_date, update_button
 from bot.settings import Settings
 from store.db import session_scope
 from store.models import Board, Person
-from store.queries import COMPLETE, NO_UPDATE, ActionView, action_views, asker_board
+from store.queries import COMPLETE, NO_UPDATE, ActionView, UnknownBoard, action_views, asker_board
 
 MODAL_ID = "progress_modal"
 ACTION_SELECT = "progress_action"
@@ -52,6 +52,15 @@ HOME_NO_ROLE = (
     "Tell me who you are with `/lscb iam <role or sub-group>` and your actions will appear here."
 )
 HOME_NO_BOARD = "Pick your board with `/lscb board <name>` to see its plan here."
+HOME_WAITING = (
+    "Waiting for confirmation of {names}: until then these are listed, but only confirmed "
+    "leads can update them."
+)
+WRONG_BOARD = "That action isn't on this form's board: choose one from the list."
+BAD_RAG = "Choose red, amber or green."
+DATE_OUT_OF_RANGE = "Pick a date between {start} and {end}."
+BAD_BUTTON = "That button's details aren't ones I can record. Nothing was saved; try `/progress`."
+RAG_VALUES = ("red", "amber", "green")
 
 
 @dataclass(frozen=True)
@@ -77,8 +86,8 @@ def action_options(
     """Options for the action picker: the user's own actions first, filtered by what they type."""
     views = action_views(session, board)
     member = membership(session, person, board)
-    own = [v for v in views if member.owns(v)]
-    pool = own + [v for v in views if v not in own] if person and person.is_admin else own
+    own = [v for v in views if member.leads(v)]
+    pool = own + [v for v in views if v not in own] if member.is_admin else own
     typed = typed.strip().lower()
     if typed:
         scored = [
@@ -101,7 +110,7 @@ def progress_modal(
 ) -> View:
     """The update form: action, RAG, percent, note, completion, new target and its reason."""
     rag_options = [
-        Option(value=r, text=f"{RAG_EMOJI[r]} {r.capitalize()}") for r in ("red", "amber", "green")
+        Option(value=r, text=f"{RAG_EMOJI[r]} {r.capitalize()}") for r in RAG_VALUES
     ]
     blocks: list[Block] = [
         InputBlock(
@@ -182,13 +191,19 @@ def parse_submission(view: dict[str, Any], today: date) -> Submission:
     def value(block: str, action: str) -> dict[str, Any]:
         return values.get(block, {}).get(action, {}) or {}
 
-    meta = json.loads(view.get("private_metadata") or "{}")
+    meta = _metadata(view.get("private_metadata"))
     errors: dict[str, str] = {}
     selected = (value("action", ACTION_SELECT).get("selected_option") or {}).get("value")
-    board, ref = selected.split("|", 1) if selected and "|" in selected else (None, None)
+    board, ref = (None, None)
+    if isinstance(selected, str) and "|" in selected:
+        board, ref = selected.split("|", 1)
     if ref is None:
         errors["action"] = "Choose the action you are updating."
+    elif meta.get("board") and str(meta["board"]).casefold() != str(board).casefold():
+        errors["action"] = WRONG_BOARD  # the form was opened for another board
     rag = (value("rag", "rag").get("selected_option") or {}).get("value")
+    if rag is not None and rag not in RAG_VALUES:
+        errors["rag"] = BAD_RAG
     percent_text = value("percent", "percent").get("value")
     percent = None
     if percent_text not in (None, ""):
@@ -198,15 +213,22 @@ def parse_submission(view: dict[str, Any], today: date) -> Submission:
                 raise ValueError
         except ValueError:
             errors["percent"] = "A whole number from 0 to 100."
-    note = (value("note", "note").get("value") or "").strip()
+    note = _text(value("note", "note").get("value"))
     completed = bool(value("completed", "completed").get("selected_options"))
     completed_on = _date(value("completed_on", "completed_on").get("selected_date"))
     new_due = _date(value("new_due", "new_due").get("selected_date"))
-    reason = (value("reason", "reason").get("value") or "").strip()
+    reason = _text(value("reason", "reason").get("value"))
     if completed_on and not completed:
         completed = True
     if completed_on and completed_on > today:
         errors["completed_on"] = "A completion date can't be in the future."
+    for block, day, latest in (
+        ("completed_on", completed_on, today),
+        ("new_due", new_due, date(today.year + progress.MAX_YEARS_AHEAD, 12, 31)),
+    ):
+        if day is not None and not progress.EARLIEST_DATE <= day <= latest:
+            start = fmt_date(progress.EARLIEST_DATE)
+            errors.setdefault(block, DATE_OUT_OF_RANGE.format(start=start, end=fmt_date(latest)))
     if new_due and not reason:
         errors["reason"] = "Say why the target date is moving."
     if reason and not new_due:
@@ -232,8 +254,28 @@ def parse_submission(view: dict[str, Any], today: date) -> Submission:
     return Submission(board or meta.get("board"), ref, change, {})
 
 
-def _date(text: str | None) -> date | None:
-    return date.fromisoformat(text) if text else None
+def _date(text: object) -> date | None:
+    """A date picker's value; date.min (out of every range) for anything not an ISO date."""
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(str(text))
+    except ValueError:
+        return date.min
+
+
+def _text(raw: object) -> str:
+    """A text input's value, stripped; anything that isn't text counts as empty."""
+    return raw.strip() if isinstance(raw, str) else ""
+
+
+def _metadata(raw: object) -> dict[str, Any]:
+    """The form's private_metadata; anything unreadable counts as none."""
+    try:
+        meta = json.loads(raw) if isinstance(raw, str) and raw else {}
+    except ValueError:
+        return {}
+    return meta if isinstance(meta, dict) else {}
 
 
 def home_view(
@@ -267,6 +309,11 @@ def home_view(
     )
     member = membership(session, person, board)
     mine = [v for v in views if member.owns(v)]
+    waiting = identity.pending_requests(session, person, board) if person else []
+    if waiting:
+        names = ", ".join(f"*{escape(r.role)}*" for r in waiting)
+        waiting_text = MarkdownTextObject(text=HOME_WAITING.format(names=names))
+        blocks.append(ContextBlock(elements=[waiting_text]))
     if person is not None:
         if person.nudges_off:
             nudges = "Nudges are off (`/lscb nudges on`)."
@@ -305,7 +352,7 @@ def home_view(
             blocks.append(
                 SectionBlock(
                     text=MarkdownTextObject(text=action_mrkdwn(v, today, now)),
-                    accessory=update_button(v),
+                    accessory=update_button(v) if member.may_update(v) else None,
                 )
             )
     if len(blocks) >= HOME_LIMIT - 1:
@@ -326,10 +373,15 @@ def home_view(
 
 
 def _board_and_person(
-    session: Session, user_id: str, board_code: str | None, settings: Settings
+    session: Session, user_id: str, board_code: object, settings: Settings
 ) -> tuple[Board | None, Person]:
+    """The person and the board a surface's payload names (None when it names no board)."""
     person = identity.person_for(session, user_id, settings.admin_user_ids)
-    return asker_board(session, person, board_code, settings.default_board), person
+    code = board_code if isinstance(board_code, str) else None
+    try:
+        return asker_board(session, person, code, settings.default_board), person
+    except UnknownBoard:
+        return None, person
 
 
 def open_form(
@@ -381,7 +433,11 @@ def pick_candidate(
     now: datetime,
 ) -> progress.Outcome:
     """A candidate button was pressed: record the update typed with the quick form."""
-    change = progress.Change.from_value(value.get("change", {}))
+    raw = value.get("change") if isinstance(value, dict) else None
+    try:
+        change = progress.Change.from_value(raw if isinstance(raw, dict) else {})
+    except (TypeError, ValueError):
+        return progress.Outcome(BAD_BUTTON)
     change.key = key
     with session_scope(engine) as session:
         board, person = _board_and_person(session, user_id, value.get("board"), settings)

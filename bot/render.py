@@ -103,6 +103,11 @@ def update_button(view: ActionView) -> ButtonElement:
     return ButtonElement(text="Update", action_id=OPEN_ACTION, value=f"{view.board}|{view.ref}")
 
 
+# A message to post elsewhere: (channel or user id, mrkdwn text), optionally with blocks (as
+# Slack wants them), e.g. a role request with Approve and Decline buttons sent to an approver.
+Post = tuple[str, str] | tuple[str, str, list[dict[str, Any]]]
+
+
 @dataclass
 class Reply:
     """What the bot says: fallback text, Block Kit blocks, and the actions it is about."""
@@ -112,7 +117,7 @@ class Reply:
     actions: list[ActionView] = field(default_factory=list)
     # Messages to post elsewhere as well, as (channel id, mrkdwn text): e.g. an update
     # announced in its sub-group's channel. Slack posts them; the console only mentions them.
-    posts: list[tuple[str, str]] = field(default_factory=list)
+    posts: list[Post] = field(default_factory=list)
 
     def blocks_json(self) -> list[dict[str, Any]]:
         """Blocks as Slack wants them (validated by slack_sdk's models)."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from handlers import commands, messages, progress
+from handlers import commands, messages, progress, roles
 
 if TYPE_CHECKING:
     from slack_bolt import App
@@ -17,3 +17,4 @@ def register(app: App, deps: Deps) -> None:
     messages.register(app, deps)
     commands.register(app, deps)
     progress.register(app, deps)
+    roles.register(app, deps)

@@ -25,8 +25,9 @@ MEG = "U0MEG0001"  # member of MEG: owns 1.1a
 
 @pytest.fixture
 def people(mini: Engine) -> None:
-    respond(mini, user_id=LEAD, text="/lscb iam LSCB Training Officer", board_name="TSCB")
-    respond(mini, user_id=MEG, text="/lscb iam MEG", board_name="TSCB")
+    """Two confirmed leads (`/lscb iam` alone only asks: an admin assigns them here)."""
+    assert "is now" in lscb(mini, ADMIN_ID, f"assign <@{LEAD}> LSCB Training Officer")
+    assert "is now" in lscb(mini, ADMIN_ID, f"assign <@{MEG}> MEG")
 
 
 def updates(engine: Engine) -> list[ProgressUpdate]:
