@@ -18,9 +18,10 @@ import holidays
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import Engine
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from bot.clock import LONDON
+from bot.identity import board_admin_ids
 from bot.progress import membership
 from bot.render import (
     RAG_EMOJI,
@@ -276,7 +277,7 @@ def nudge(
         v
         for v in views
         if v.status != COMPLETE
-        and member.owns(v)
+        and member.leads(v)  # a role still awaiting confirmation is not nudged
         and (
             (v.due and (v.due - today).days <= NUDGE_DUE_DAYS)
             or v.last_update is None
@@ -383,17 +384,7 @@ def run_digests(
                 continue
             targets = _targets(session, board, channel, preview=dry_run)
             snapshot = Snapshot.read(session, board, now)
-            admins = sorted(
-                admin_ids
-                | {
-                    p.slack_user_id
-                    for p in session.exec(
-                        select(Person).where(
-                            Person.board_id == board_id, col(Person.is_admin).is_(True)
-                        )
-                    )
-                }
-            )
+            admins = sorted(admin_ids | set(board_admin_ids(session, board)))
             previous = digests.last_posted_by_target(session, board_id=board_id, before=period)
             replies = []
             for t in targets:
