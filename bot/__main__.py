@@ -69,6 +69,17 @@ def build_parser() -> argparse.ArgumentParser:
     export = sub.add_parser("export", help="write a board's plan as JSON or CSV to stdout")
     export.add_argument("--board", required=True, help="board code or name (case-insensitive)")
     export.add_argument("--format", choices=("json", "csv"), default="json")
+
+    imp = sub.add_parser("import", help="load a board's plan from a CSV or XLSX spreadsheet")
+    imp.add_argument("file", help="the plan: FILE.csv or FILE.xlsx (see seed/FORMAT.md)")
+    imp.add_argument("--board", required=True, help="the board's code, e.g. STSCB")
+    imp.add_argument("--name", help="the board's name (a new board: defaults to the code)")
+    imp.add_argument("--dry-run", action="store_true", help="say what would change, save nothing")
+    imp.add_argument(
+        "--replace",
+        action="store_true",
+        help="take over a board that a seed file or another source defines",
+    )
     return parser
 
 
@@ -83,7 +94,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"Configuration error: {exc}", file=sys.stderr)
         return 2
-    quiet = command in ("say", "export", "console", "seed", "digest", "migrate") or (
+    quiet = command in ("say", "export", "console", "seed", "digest", "migrate") + (
+        "import", "backup", "restore", "report"
+    ) or (
         command == "run" and settings.mode is Mode.CONSOLE
     )
     logging.basicConfig(
@@ -111,6 +124,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             sys.stdout.flush()
             sys.stdout.buffer.write(out.encode("utf-8"))
             return 0
+        if command == "import":
+            return _import(engine, args)
         if command == "say":
             return _say(settings, engine, args)
         if command == "digest":
@@ -154,6 +169,29 @@ def _migrate(settings: Settings) -> int:
     engine = open_store(settings)
     current, _ = schema_revisions(engine)
     print(f"database schema at revision {current}")
+    return 0
+
+
+def _import(engine: Engine, args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from bot.importer import InvalidFile, import_file
+
+    path = Path(args.file)
+    if not path.is_file():
+        print(f"No such file: {path}", file=sys.stderr)
+        return 2
+    try:
+        preview = import_file(
+            engine, path, args.board, name=args.name, dry_run=args.dry_run, replace=args.replace
+        )
+    except InvalidFile as exc:
+        count = len(exc.problems)
+        print(f"{path.name}: nothing was imported; {count} problem(s) to fix:", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return 2
+    print("\n".join(preview.lines()))
     return 0
 
 

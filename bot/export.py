@@ -13,7 +13,7 @@ from bot.clock import today_london
 from store.queries import RECORD_FIELDS, ActionView, action_views, find_board
 
 #: What `export` adds to the shared record: enough to rebuild the board's report by hand.
-EXTRA_FIELDS = ("original_due", "retargets", "percent", "last_note")
+EXTRA_FIELDS = ("original_due", "retargets", "percent", "last_note", "leads")
 #: The export's columns, in order (the import reads the same names back).
 EXPORT_FIELDS = (*RECORD_FIELDS, *EXTRA_FIELDS)
 #: Excel only reads a CSV file as UTF-8 when it starts with a byte-order mark.
@@ -27,6 +27,8 @@ def export_record(view: ActionView) -> dict[str, Any]:
         "retargets": view.retargets,
         "percent": view.percent,
         "last_note": view.last_note,
+        # the lead split into roles, so an import gives the same people the same actions
+        "leads": "; ".join(view.leads),
     }
 
 

@@ -155,6 +155,11 @@ class Plan:
         """Who defines the board, in words: 'seed file x.toml' or 'an import'."""
         return f"seed file {self.path.name}" if self.origin == "seed" else "an import"
 
+    @property
+    def label(self) -> str:
+        """This load, in words, for messages: 'seed file x.toml' or 'the import of x.csv'."""
+        return self.source if self.origin == "seed" else f"the import of {self.path.name}"
+
     def subgroup_name(self, name: str) -> str:
         """The canonical sub-group name for a name or alias (validated to exist)."""
         return self._subgroup_index()[name.casefold()]
@@ -364,7 +369,7 @@ def check_ownership(session: Session, plan: Plan, *, replace: bool = False) -> N
             if owner != plan.source and not replace:
                 raise SeedError(
                     CODE_OWNED.format(
-                        code=b.code, name=other.short_name, owner=owner, source=plan.source
+                        code=b.code, name=other.short_name, owner=owner, source=plan.label
                     )
                 )
             continue
@@ -373,7 +378,7 @@ def check_ownership(session: Session, plan: Plan, *, replace: bool = False) -> N
         if clash is not None:
             raise SeedError(
                 NAME_CLASHES.format(
-                    source=plan.source,
+                    source=plan.label,
                     spelling=clash,
                     code=other.code,
                     name=other.short_name,

@@ -242,3 +242,10 @@ class DigestRun(SQLModel, table=True):
     posted_at: datetime | None = _optional_ts()
     attempts: int = 1
     error: str | None = Field(default=None, max_length=64)
+
+
+class SlackDelivery(SQLModel, table=True):
+    """A Slack delivery already handled (by event id): a re-delivery finds its key here."""
+
+    key: str = Field(primary_key=True, max_length=160)
+    received_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False, index=True))

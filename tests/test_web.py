@@ -181,3 +181,36 @@ def test_idle_and_slow_clients_do_not_block_others(web: WebServer, slack: FakeSl
     finally:
         for sock in idle:
             sock.close()
+
+
+def test_retried_events_over_http_get_one_reply(web: WebServer, slack: FakeSlack) -> None:
+    channel = f"D{uuid.uuid4().hex[:8].upper()}"
+    event = {
+        "type": "message",
+        "channel_type": "im",
+        "channel": channel,
+        "user": USER,
+        "text": "help",
+        "ts": "1700000000.000100",
+    }
+    body = json.dumps(
+        {
+            "type": "event_callback",
+            "team_id": TEAM_ID,
+            "event": event,
+            "event_id": f"Ev{uuid.uuid4().hex[:10].upper()}",
+            "event_time": int(time.time()),
+        }
+    ).encode()
+
+    def deliver(attempt: int) -> int:
+        headers = signature_headers(body)
+        if attempt:
+            headers |= {"X-Slack-Retry-Num": str(attempt), "X-Slack-Retry-Reason": "http_timeout"}
+        return post(f"{web.url}/slack/events", body, JSON, headers)[0]
+
+    with ThreadPoolExecutor(3) as pool:  # at once, so they spread over both web processes
+        assert list(pool.map(deliver, range(3))) == [200, 200, 200]
+    slack.wait_until(lambda: slack.delivered(channel))
+    time.sleep(1.0)  # room for a second reply, were one coming
+    assert len(slack.delivered(channel)) == 1
