@@ -80,6 +80,14 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="take over a board that a seed file or another source defines",
     )
+
+    backup = sub.add_parser("backup", help="write every table to FILE as JSON")
+    backup.add_argument("file", help="where to write the backup, e.g. lscb-backup.json")
+    restore = sub.add_parser("restore", help="load a backup written by `backup`")
+    restore.add_argument("file", help="the backup file")
+    restore.add_argument(
+        "--force", action="store_true", help="replace everything in a database that is not empty"
+    )
     return parser
 
 
@@ -112,6 +120,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if command == "seed":
             return _seed(settings, args.dir, replace=args.replace)
+        if command in ("backup", "restore"):
+            return _backup_or_restore(settings, args)
         if command == "migrate":
             return _migrate(settings)
         engine = open_store(settings)
@@ -169,6 +179,35 @@ def _migrate(settings: Settings) -> int:
     engine = open_store(settings)
     current, _ = schema_revisions(engine)
     print(f"database schema at revision {current}")
+    return 0
+
+
+def _backup_or_restore(settings: Settings, args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from bot import backup
+    from bot.runtime import open_store
+
+    # Never seed here: a restore needs the empty database to stay empty.
+    engine = open_store(settings, seed_if_empty=False)
+    path = Path(args.file)
+    if args.command == "backup":
+        doc = backup.backup(engine)
+        path.write_text(backup.dumps(doc), encoding="utf-8")
+        rows = sum(len(rows) for rows in doc["tables"].values())
+        print(f"wrote {path}: {rows} rows from {len(doc['tables'])} tables")
+        return 0
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        print(f"Can't read {path}: {exc}", file=sys.stderr)
+        return 2
+    try:
+        counts = backup.restore(engine, doc, name=path.name, force=args.force)
+    except backup.RestoreRefused as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    print(f"restored {path}: " + ", ".join(f"{n} {t}" for t, n in counts.items()))
     return 0
 
 
