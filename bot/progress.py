@@ -63,6 +63,9 @@ TEXT_INVALID = (
     "That isn't an update I can record: a note or reason is text of at most {limit} characters."
 )
 DATE_RANGE = "{what} must be between {start} and {end}."
+NOTHING_TO_RECORD = (
+    "Nothing to record: give a status, a note, a percentage, a completion or a new target."
+)
 KEEP_NOTE = "\nYour note, to copy into the next try:\n> {note}"
 NO_HISTORY = "No updates yet for *{ref}* {text}."
 
@@ -277,6 +280,11 @@ def owners(view: ActionView) -> str:
 # -- recording ---------------------------------------------------------------------------------
 def check_values(change: Change, today: date) -> None:
     """Refuse a change whose values are not ones a person could enter (a crafted payload)."""
+    if all(
+        v is None
+        for v in (change.rag, change.note, change.percent, change.completed_on, change.new_due)
+    ):
+        raise Refused(NOTHING_TO_RECORD)
     if change.rag is not None and change.rag not in STATUS_VALUES:
         raise Refused(STATUS_INVALID)
     if change.percent is not None and (
