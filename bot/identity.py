@@ -146,9 +146,7 @@ class Candidate:
 # -- people ------------------------------------------------------------------------------------
 
 
-def person_for(
-    session: Session, user_id: str, admin_ids: frozenset[str] | None = None
-) -> Person:
+def person_for(session: Session, user_id: str, admin_ids: frozenset[str] | None = None) -> Person:
     """The person row for a Slack user, created on first contact; safe when requests race.
 
     `admin_ids` (ADMIN_USER_IDS) are remembered for this session's permission checks only.
@@ -180,8 +178,8 @@ def _insert_person(session: Session, user_id: str) -> None:
     dialect = session.get_bind().dialect.name
     if dialect in ("postgresql", "sqlite"):
         insert = pg_insert if dialect == "postgresql" else sqlite_insert
-        stmt = insert(table).values(**values).on_conflict_do_nothing(
-            index_elements=["slack_user_id"]
+        stmt = (
+            insert(table).values(**values).on_conflict_do_nothing(index_elements=["slack_user_id"])
         )
         session.exec(stmt)
         return
@@ -361,9 +359,7 @@ def _holds(session: Session, person: Person, board: Board, cand: Candidate) -> b
     return cand.name in person.roles
 
 
-def _approvers(
-    session: Session, board: Board, group: Subgroup | None
-) -> tuple[list[str], str]:
+def _approvers(session: Session, board: Board, group: Subgroup | None) -> tuple[list[str], str]:
     """Who is asked to confirm a role: the sub-group's chairs, else the board's admins (its
     own, else those in ADMIN_USER_IDS); and how to say so."""
     if group is not None:
