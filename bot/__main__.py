@@ -81,6 +81,17 @@ def build_parser() -> argparse.ArgumentParser:
         help="take over a board that a seed file or another source defines",
     )
 
+    report = sub.add_parser("report", help="a board's progress report for a quarter")
+    report.add_argument("--board", required=True, help="board code or name (case-insensitive)")
+    report.add_argument("--quarter", help="e.g. 2018Q3: Q3 of the 2018-19 plan year (default: now)")
+    report.add_argument("--from", dest="start", type=_iso_date, help="period start, YYYY-MM-DD")
+    report.add_argument("--to", dest="end", type=_iso_date, help="period end, YYYY-MM-DD")
+    report.add_argument("--format", choices=("md", "xlsx", "pdf"), default="md")
+    report.add_argument("--output", help="write to this file instead of standard output")
+    report.add_argument(
+        "--lock", action="store_true", help="keep this report as the period's record"
+    )
+
     backup = sub.add_parser("backup", help="write every table to FILE as JSON")
     backup.add_argument("file", help="where to write the backup, e.g. lscb-backup.json")
     restore = sub.add_parser("restore", help="load a backup written by `backup`")
@@ -136,6 +147,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         if command == "import":
             return _import(engine, args)
+        if command == "report":
+            return _report(engine, args)
         if command == "say":
             return _say(settings, engine, args)
         if command == "digest":
@@ -179,6 +192,38 @@ def _migrate(settings: Settings) -> int:
     engine = open_store(settings)
     current, _ = schema_revisions(engine)
     print(f"database schema at revision {current}")
+    return 0
+
+
+def _report(engine: Engine, args: argparse.Namespace) -> int:
+    from bot.report import ReportError, make_report, render
+    from store.queries import find_board
+
+    if args.quarter and (args.start or args.end):
+        print("Give --quarter or --from/--to, not both.", file=sys.stderr)
+        return 2
+    try:
+        with Session(engine) as session:
+            board = find_board(session, args.board)
+            report = make_report(
+                session,
+                board,
+                quarter=args.quarter,
+                start=args.start,
+                end=args.end,
+                lock=args.lock,
+            )
+    except ReportError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    data = render(report, args.format)
+    if args.output:
+        with open(args.output, "wb") as out:
+            out.write(data)
+        print(f"wrote {args.output}: {report.label}, {len(report.lines)} actions")
+    else:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
     return 0
 
 

@@ -249,3 +249,17 @@ class SlackDelivery(SQLModel, table=True):
 
     key: str = Field(primary_key=True, max_length=160)
     received_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False, index=True))
+
+
+class LockedReport(SQLModel, table=True):
+    """A progress report kept as a period's record: re-issued from `content`, never rebuilt."""
+
+    __table_args__ = (UniqueConstraint("board_id", "period"),)
+    id: int | None = Field(default=None, primary_key=True)
+    board_id: int = Field(foreign_key="board.id", index=True)
+    period: str = Field(max_length=32)  # "2018-10-01..2018-12-31"
+    created_by: str = Field(max_length=64)
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+    )
+    content: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
