@@ -346,3 +346,78 @@ def test_linking_the_board_channel_needs_an_admin(mini: Engine, people: None) ->
         "Run this in the channel you want to link (not in a DM or the console)."
     )
     assert "isn't one of" in lscb(mini, ADMIN_ID, "channel Narnia Group", "C0X000001")
+
+
+# -- permissions on every surface (issue 9) ----------------------------------------------------
+
+CLAIMANT = "U0CLAIM01"  # claimed MEG with /lscb iam; nobody has approved it
+
+
+def test_a_claimed_role_updates_nothing_until_approved_on_any_surface(
+    mini_app: App, fake_slack: FakeSlack, mini: Engine
+) -> None:
+    respond(mini, user_id=CLAIMANT, text="/lscb iam MEG", board_name="TSCB")
+    quick = progress(mini_app, fake_slack, CLAIMANT, "1.1a green done it")
+    assert quick["text"].startswith("You can't update *1.1a*")
+    payload = submission(CLAIMANT, {"action": "TSCB|1.1a", "note": {"value": "all done"}})
+    body = json.loads(mini_app.dispatch(interaction_request(payload)).body)
+    assert body["response_action"] == "errors" and "can't update" in body["errors"]["note"]
+    button = {
+        "type": "block_actions",
+        "user": {"id": CLAIMANT},
+        "team": {"id": "T0TEAM001"},
+        "trigger_id": "123.456",
+        "container": {"type": "message", "message_ts": "1700000000.000900", "is_ephemeral": True},
+        "response_url": fake_slack.response_url("pick"),
+        "actions": [
+            {
+                "type": "button",
+                "action_id": "progress_pick_0",
+                "value": json.dumps({"board": "TSCB", "ref": "1.1a", "change": {"rag": "green"}}),
+                "block_id": "b",
+                "action_ts": "1700000001.0",
+            }
+        ],
+    }
+    mini_app.dispatch(interaction_request(button))
+    assert fake_slack.wait_for("pick")[0].args["text"].startswith("You can't update *1.1a*")
+    assert updates(mini) == []
+
+    assert "is now *MEG*" in lscb(mini, ADMIN_ID, f"assign <@{CLAIMANT}> MEG")
+    assert progress(mini_app, fake_slack, CLAIMANT, "1.1a green done it", n=2)["text"].startswith(
+        "Recorded"
+    )
+
+
+def test_app_home_lists_a_claimed_role_without_update_buttons(
+    mini_app: App, fake_slack: FakeSlack, mini: Engine
+) -> None:
+    respond(mini, user_id=CLAIMANT, text="/lscb iam MEG", board_name="TSCB")
+    mini_app.dispatch(
+        event_request({"type": "app_home_opened", "user": CLAIMANT, "tab": "home", "channel": "D2"})
+    )
+    [published] = fake_slack.wait_for("views.publish")
+    view = json.dumps(published.args["view"])
+    assert "Waiting for confirmation of *MEG*" in view
+    assert "Toolkit" in view and "progress_open" not in view
+
+
+def test_a_modal_for_one_board_cannot_update_another_boards_action(
+    mini_app: App, mini: Engine, people: None
+) -> None:
+    payload = submission(MEG, {"action": "DSCB|1.1a", "note": {"value": "moving"}})
+    body = json.loads(mini_app.dispatch(interaction_request(payload)).body)
+    assert body["errors"] == {
+        "action": "That action isn't on this form's board: choose one from the list."
+    }
+    payload = submission(
+        MEG,
+        {
+            "action": "TSCB|1.1a",
+            "rag": {"type": "static_select", "selected_option": {"value": "complete"}},
+            "percent": {"type": "number_input", "value": "250"},
+        },
+    )
+    body = json.loads(mini_app.dispatch(interaction_request(payload)).body)
+    assert set(body["errors"]) == {"rag", "percent"}
+    assert updates(mini) == []
