@@ -300,7 +300,7 @@ def _say(settings: Settings, engine: Engine, args: argparse.Namespace) -> int:
 
 
 def _digest(settings: Settings, engine: Engine, args: argparse.Namespace) -> int:
-    from datetime import datetime, time
+    from datetime import datetime, time, timedelta
 
     from bot.app import make_client
     from bot.clock import LONDON, now_utc
@@ -323,6 +323,8 @@ def _digest(settings: Settings, engine: Engine, args: argparse.Namespace) -> int
         board_name=args.board,
         channel=args.channel,
         dry_run=args.dry_run,
+        lease=timedelta(seconds=settings.digest_lease_seconds),
+        timeout=settings.slack_timeout_seconds,
     )
     if args.dry_run:
         for label, reply in report.previews:
@@ -341,11 +343,19 @@ def _digest(settings: Settings, engine: Engine, args: argparse.Namespace) -> int
 
 
 def _run_slack(settings: Settings, engine: Engine) -> int:
+    from datetime import timedelta
+
     from bot.app import create_app
     from bot.scheduler import DigestScheduler
 
     app = create_app(settings, engine)
-    scheduler = DigestScheduler(engine, app.client, settings.admin_user_ids)
+    scheduler = DigestScheduler(
+        engine,
+        app.client,
+        settings.admin_user_ids,
+        lease=timedelta(seconds=settings.digest_lease_seconds),
+        timeout=settings.slack_timeout_seconds,
+    )
     if settings.mode is Mode.SOCKET:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 

@@ -10,13 +10,19 @@ import logging
 import os
 import socket
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache, partial
+from http.client import HTTPException
+from time import monotonic
+from typing import Any
+from urllib.error import URLError
 
 import holidays
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
@@ -330,9 +336,52 @@ def _rag_bar(views: list[ActionView], width: int = 10) -> str:
 @dataclass
 class RunReport:
     posted: list[str] = field(default_factory=list)
-    skipped: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # already done (recovered ones included)
     failed: list[tuple[str, str]] = field(default_factory=list)
     previews: list[tuple[str, Reply]] = field(default_factory=list)
+    recovered: list[str] = field(default_factory=list)  # found posted by a worker that died
+    stopped: str | None = None  # why the run stopped early (Slack unreachable)
+
+
+#: Each digest call to Slack gives up after this long; that target is retried next run.
+SLACK_TIMEOUT_SECONDS = 10
+METADATA_TYPE = "lscb_digest"
+HISTORY_PAGES = 5
+TIMED_OUT, CUT_OFF, UNREACHABLE = "timeout", "connection_lost", "slack_unreachable"
+HISTORY_TOO_LONG = "history_too_long"
+
+
+def lease_is_safe(lease: timedelta, timeout: float) -> bool:
+    """A claim must outlast one target's slowest path: conversations.open, history, a post,
+    one 429 wait of at most 2 × timeout and the post again; six timeouts in all."""
+    return lease.total_seconds() > 6 * timeout
+
+
+class _ShortRateLimitWait(RateLimitErrorRetryHandler):
+    """Wait out one 429 if Slack asks for at most `max_wait` seconds; else fail the target."""
+
+    def __init__(self, max_wait: float) -> None:
+        super().__init__(max_retry_count=1)
+        self.max_wait = max_wait
+
+    def _can_retry(
+        self, *, state: Any, request: Any, response: Any = None, error: Any = None
+    ) -> bool:
+        if not super()._can_retry(state=state, request=request, response=response, error=error):
+            return False
+        headers = {k.lower(): v for k, v in (response.headers or {}).items()}
+        wait = (headers.get("retry-after") or ["1"])[0]
+        return str(wait).isdigit() and int(wait) <= self.max_wait
+
+
+def digest_client(client: WebClient, timeout: float) -> WebClient:
+    """`client` made fit for a digest run: every call bounded, no blind retry of a post."""
+    return WebClient(
+        token=client.token,
+        base_url=client.base_url,
+        timeout=max(1, int(timeout)),
+        retry_handlers=[_ShortRateLimitWait(2 * timeout)],
+    )
 
 
 def worker_id() -> str:
@@ -364,10 +413,26 @@ def run_digests(
     dry_run: bool = False,
     force_period: date | None = None,
     worker: str | None = None,
+    lease: timedelta = digests.LEASE,
+    timeout: float = SLACK_TIMEOUT_SECONDS,
 ) -> RunReport:
-    """Post every digest and nudge that is due and not yet posted; with dry_run, only compose."""
+    """Post every digest and nudge that is due and not yet posted; with dry_run, only compose.
+
+    Each Slack call takes at most `timeout` seconds; `lease` (how long a claim is honoured)
+    must outlast the slowest a single target can take, so no two workers ever post it.
+    """
+    if not lease_is_safe(lease, timeout):
+        raise ValueError(f"a {lease} lease is too short for {timeout} s Slack calls")
     worker = worker or worker_id()
     report = RunReport()
+    # Claims are stamped with the time they are made, not the run's start: a long run's late
+    # claims must not look expired to another worker.
+    started = monotonic()
+
+    def clock() -> datetime:
+        return now + timedelta(seconds=monotonic() - started)
+
+    slack = digest_client(client, timeout) if client is not None and not dry_run else None
     with Session(engine) as session:
         boards = [find_board(session, board_name)] if board_name else list_boards(session)
         board_ids = [b.id for b in boards if b.id is not None]
@@ -397,7 +462,13 @@ def run_digests(
                 if reply is not None:
                     report.previews.append((t.label, reply))
                 continue
-            _deliver(engine, client, report, board_id, t, reply, period, now, worker, admins)
+            if report.stopped:  # Slack unreachable: claim nothing more, the next run retries
+                report.failed.append((t.label, report.stopped))
+                continue
+            _deliver(engine, slack, report, board, t, reply, period, clock, worker, admins, lease)
+        if report.stopped:
+            logger.error("digest run stopped: Slack unreachable; the next run retries")
+            break
     return report
 
 
@@ -439,46 +510,115 @@ def _deliver(
     engine: Engine,
     client: WebClient | None,
     report: RunReport,
-    board_id: int,
+    board: Board,
     t: _Target,
     reply: Reply | None,
     period: date,
-    now: datetime,
+    clock: Callable[[], datetime],
     worker: str,
     admins: list[str],
+    lease: timedelta,
 ) -> None:
+    assert board.id is not None
     attempt = digests.claim(
         engine,
-        board_id=board_id,
+        board_id=board.id,
         kind=t.kind,
         target=t.target,
         period=period,
         worker=worker,
-        now=now,
+        now=clock(),
+        lease=lease,
     )
     if not attempt:
         report.skipped.append(t.label)
         return
     done = partial(
-        digests.finish, engine, kind=t.kind, target=t.target, period=period, worker=worker, now=now
+        digests.finish, engine, kind=t.kind, target=t.target, period=period, worker=worker
     )
     if reply is None:  # a nudge with nothing to nudge about: done for this week
-        done()
+        done(now=clock())
         report.skipped.append(t.label)
         return
     assert client is not None
+    metadata = {
+        "event_type": METADATA_TYPE,
+        "event_payload": _post_key(board, t, period),
+    }
     try:
-        client.chat_postMessage(channel=t.target, text=reply.text, blocks=reply.blocks_json())
+        # A claim taken over (its worker died, or its call failed or hung) may already have
+        # been posted: Slack's history of the channel is the record of what was.
+        if attempt > 1 and _already_posted(client, board, t, period):
+            done(now=clock())
+            report.skipped.append(t.label)
+            report.recovered.append(t.label)
+            logger.info("digest %s for board %s was already posted; marked", t.kind, board.id)
+            return
+        client.chat_postMessage(
+            channel=t.target, text=reply.text, blocks=reply.blocks_json(), metadata=metadata
+        )
     except SlackApiError as exc:
         error = str(exc.response.get("error") or exc.response.status_code)
-        done(error=error)
+        done(now=clock(), error=error)
         report.failed.append((t.label, error))
-        logger.error("digest %s for board %s could not be posted: %s", t.kind, board_id, error)
+        logger.error("digest %s for board %s could not be posted: %s", t.kind, board.id, error)
         if error in CHANNEL_PROBLEMS and attempt == 1:
             _alert_admins(client, admins, t.name, t.target, error)
         return
-    done()
+    except (OSError, HTTPException) as exc:  # the transport: hung, cut off, or no Slack at all
+        error = _transport_error(exc)
+        done(now=clock(), error=error)  # released at once: the next run takes it over
+        report.failed.append((t.label, error))
+        logger.error("digest %s for board %s: %s; retried next run", t.kind, board.id, error)
+        if error == UNREACHABLE:
+            report.stopped = UNREACHABLE
+        return
+    done(now=clock())
     report.posted.append(t.label)
+
+
+def _post_key(board: Board, t: _Target, period: date) -> dict[str, str]:
+    """What a digest post's metadata says: which board, target and period it is for."""
+    return {"board": board.code, "kind": t.kind, "target": t.target, "period": period.isoformat()}
+
+
+def _already_posted(client: WebClient, board: Board, t: _Target, period: date) -> bool:
+    """Whether the channel's history since the period began holds this target's post."""
+    channel = t.target
+    if t.kind == "nudge":  # a nudge lives in the DM; history wants its channel id
+        channel = client.conversations_open(users=t.target)["channel"]["id"]
+    oldest = datetime.combine(period, time(0), tzinfo=LONDON).timestamp()
+    wanted = _post_key(board, t, period)
+    cursor = None
+    for _ in range(HISTORY_PAGES):
+        page = client.conversations_history(
+            channel=channel,
+            oldest=f"{oldest:.6f}",
+            limit=200,
+            include_all_metadata=True,
+            cursor=cursor,
+        )
+        for message in page.get("messages") or []:
+            meta = message.get("metadata") or {}
+            if meta.get("event_type") == METADATA_TYPE and meta.get("event_payload") == wanted:
+                return True
+        cursor = (page.get("response_metadata") or {}).get("next_cursor")
+        if not cursor:
+            return False
+    # A channel this busy since the run began is not searched further: better an error for an
+    # admin to look at than a second post.
+    raise SlackApiError(HISTORY_TOO_LONG, {"ok": False, "error": HISTORY_TOO_LONG})
+
+
+def _transport_error(exc: BaseException) -> str:
+    """Name a failure below the Web API: a call that hung, a cut connection, or no Slack."""
+    if isinstance(exc, URLError):
+        return TIMED_OUT if isinstance(exc.reason, TimeoutError) else UNREACHABLE
+    if isinstance(exc, TimeoutError):
+        return TIMED_OUT
+    if isinstance(exc, (ConnectionRefusedError, socket.gaierror)):
+        return UNREACHABLE
+    return CUT_OFF
 
 
 def _alert_admins(

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import logging
 import threading
+from datetime import timedelta
 
 from slack_sdk import WebClient
 from sqlalchemy import Engine
 
 from bot.clock import now_utc
-from bot.digest import run_digests
+from bot.digest import SLACK_TIMEOUT_SECONDS, run_digests
+from store.digests import LEASE
 
 logger = logging.getLogger(__name__)
 
@@ -30,7 +32,11 @@ class DigestScheduler:
         client: WebClient,
         admin_ids: frozenset[str],
         interval: float = CHECK_EVERY_SECONDS,
+        *,
+        lease: timedelta = LEASE,
+        timeout: float = SLACK_TIMEOUT_SECONDS,
     ) -> None:
+        self.lease, self.timeout = lease, timeout
         self.engine, self.client, self.admin_ids, self.interval = (
             engine,
             client,
@@ -49,7 +55,14 @@ class DigestScheduler:
 
     def run_once(self) -> None:
         """One pass: post whatever is due now."""
-        report = run_digests(self.engine, self.client, now=now_utc(), admin_ids=self.admin_ids)
+        report = run_digests(
+            self.engine,
+            self.client,
+            now=now_utc(),
+            admin_ids=self.admin_ids,
+            lease=self.lease,
+            timeout=self.timeout,
+        )
         if report.posted or report.failed:
             logger.info("digests: %d posted, %d failed", len(report.posted), len(report.failed))
 

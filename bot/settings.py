@@ -43,6 +43,8 @@ class Settings:
     admin_user_ids: frozenset[str] = field(default_factory=frozenset)
     port: int = 3000
     log_level: str = "INFO"
+    digest_lease_seconds: int = 120  # how long a digest claim is honoured (store.digests)
+    slack_timeout_seconds: int = 10  # each digest call to Slack gives up after this long
     seed_sample_plans: bool = True  # load the five sample boards into an empty database
 
     def __repr__(self) -> str:  # never let a token reach a log line through repr()
@@ -102,6 +104,18 @@ class Settings:
                     f"ADMIN_USER_IDS is malformed: {admin!r} is not a Slack user id (U012ABCDEF)."
                 )
 
+        timing = {}
+        for name, default in (("DIGEST_LEASE_SECONDS", 120), ("SLACK_TIMEOUT_SECONDS", 10)):
+            text = get(name) or str(default)
+            if not text.isdigit() or int(text) < 1:
+                raise ConfigError(f"{name} is malformed: expected a whole number of seconds.")
+            timing[name] = int(text)
+        if timing["DIGEST_LEASE_SECONDS"] <= 6 * timing["SLACK_TIMEOUT_SECONDS"]:
+            raise ConfigError(
+                "DIGEST_LEASE_SECONDS must be more than 6 × SLACK_TIMEOUT_SECONDS: a digest claim "
+                "has to outlast the slowest single post, or two workers could both post it."
+            )
+
         return cls(
             database_url=get("DATABASE_URL") or DEFAULT_DATABASE_URL,
             slack_bot_token=bot,
@@ -112,6 +126,8 @@ class Settings:
             admin_user_ids=admins,
             port=int(port_text),
             log_level=(get("LOG_LEVEL") or "INFO").upper(),
+            digest_lease_seconds=timing["DIGEST_LEASE_SECONDS"],
+            slack_timeout_seconds=timing["SLACK_TIMEOUT_SECONDS"],
             seed_sample_plans=_flag("SEED_SAMPLE_PLANS", get("SEED_SAMPLE_PLANS"), default=True),
         )
 

@@ -16,7 +16,10 @@ from sqlmodel import Session, col, select
 from store.models import DigestRun
 
 CLAIMED, POSTED, FAILED = "claimed", "posted", "failed"
-LEASE = timedelta(minutes=10)
+#: How long a claim is honoured. A worker claims one target just before posting it, and each
+#: Slack call is bounded (bot.digest.lease_is_safe), so two minutes is ample; a worker that
+#: dies mid-post holds its target back for at most this long.
+LEASE = timedelta(minutes=2)
 
 
 def claim(
@@ -28,8 +31,13 @@ def claim(
     period: date,
     worker: str,
     now: datetime,
+    lease: timedelta = LEASE,
 ) -> int:
-    """The attempt number when this worker may post (kind, target, period); 0 when it may not."""
+    """The attempt number when this worker may post (kind, target, period); 0 when it may not.
+
+    More than 1 means the row was taken over from a failed or expired attempt, which may have
+    posted: the caller looks before posting again.
+    """
     try:
         with Session(engine) as session:
             session.add(
@@ -56,7 +64,7 @@ def claim(
                 col(DigestRun.target) == target,
                 col(DigestRun.period) == period,
                 (col(DigestRun.status) == FAILED)
-                | ((col(DigestRun.status) == CLAIMED) & (col(DigestRun.claimed_at) < now - LEASE)),
+                | ((col(DigestRun.status) == CLAIMED) & (col(DigestRun.claimed_at) < now - lease)),
             )
             .values(
                 status=CLAIMED,

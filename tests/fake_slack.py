@@ -36,6 +36,9 @@ class FakeSlack:
     channel_errors: dict[str, str] = field(default_factory=dict)
     users: dict[str, dict[str, Any]] = field(default_factory=dict)
     fail_methods: dict[str, str] = field(default_factory=dict)
+    messages: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # see _after_answer
+    delays: dict[str, float] = field(default_factory=dict)
+    clock: Any = time.time  # what a message's ts says; tests of a simulated day set their own
 
     def __post_init__(self) -> None:
         self._lock = threading.Condition()
@@ -58,6 +61,7 @@ class FakeSlack:
                         if isinstance(args.get(key), str):
                             args[key] = json.loads(args[key])
                 status, headers, body = fake._answer(self.path, args, dict(self.headers))
+                fake._after_answer(self.path, args, body)  # history and slow Slack: see below
                 with fake._lock:
                     for call in reversed(fake.calls):
                         if call.args is args:
@@ -116,6 +120,8 @@ class FakeSlack:
             )
         if method in self.fail_methods:
             return 200, {}, {"ok": False, "error": self.fail_methods[method]}
+        if method in HISTORY_METHODS:
+            return 200, {}, self._history_answer(method, args)
         if method == "auth.test":
             return (
                 200,
@@ -139,7 +145,7 @@ class FakeSlack:
             return (
                 200,
                 {},
-                {"ok": True, "channel": channel, "ts": f"1700000000.{next(self._ts):06d}"},
+                {"ok": True, "channel": channel, "ts": f"{int(self.clock())}.{next(self._ts):06d}"},
             )
         if method in ("views.open", "views.publish", "views.update", "views.push"):
             view = args.get("view") or {}
@@ -157,6 +163,58 @@ class FakeSlack:
                 return 200, {}, {"ok": False, "error": "user_not_found"}
             return 200, {}, {"ok": True, "user": user}
         return 200, {}, {"ok": True}
+
+    # -- channel history, message metadata and a slow Slack (digests exactly once) ----------
+    # Successful chat.postMessage calls are kept per channel (a user id stands for the DM with
+    # that user), with their metadata, so conversations.history can answer as Slack does.
+    # `delays[method] = seconds` (or `delays["method:CHANNEL"]`) makes Slack slow to *answer* a
+    # call it has already carried out, as a real Slack under load does; a long delay is a hung
+    # call.
+
+    def _after_answer(self, path: str, args: dict[str, Any], body: dict[str, Any]) -> None:
+        method = path.rsplit("/", 1)[-1]
+        if method == "chat.postMessage" and body.get("ok"):
+            metadata = args.get("metadata")
+            if isinstance(metadata, str):
+                metadata = json.loads(metadata)
+            with self._lock:
+                self.messages.setdefault(_dm(args.get("channel", "")), []).append(
+                    {
+                        "type": "message",
+                        "ts": body["ts"],
+                        "text": args.get("text", ""),
+                        "bot_id": BOT_ID,
+                        "metadata": metadata,
+                    }
+                )
+        delay = self.delays.get(f"{method}:{args.get('channel')}") or self.delays.get(method)
+        if delay:
+            time.sleep(delay)
+
+    def _history_answer(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
+        if method == "conversations.open":
+            return {"ok": True, "channel": {"id": _dm(str(args.get("users", "")))}}
+        channel = str(args.get("channel", ""))
+        if channel in self.channel_errors:
+            return {"ok": False, "error": self.channel_errors[channel]}
+        oldest = float(args.get("oldest") or 0)
+        limit = int(args.get("limit") or 100)
+        start = int(args.get("cursor") or 0)
+        with_metadata = str(args.get("include_all_metadata", "")).lower() in ("1", "true")
+        with self._lock:
+            found = [m for m in self.messages.get(channel, []) if float(m["ts"]) > oldest]
+        found.reverse()  # newest first, as Slack lists them
+        page = [
+            {k: v for k, v in m.items() if k != "metadata" or (with_metadata and v)}
+            for m in found[start : start + limit]
+        ]
+        more = start + limit < len(found)
+        return {
+            "ok": True,
+            "messages": page,
+            "has_more": more,
+            "response_metadata": {"next_cursor": str(start + limit) if more else ""},
+        }
 
     # -- inspection --------------------------------------------------------------------------
 
@@ -194,6 +252,14 @@ class FakeSlack:
             if time.monotonic() > deadline:
                 raise AssertionError("condition not met in time")
             time.sleep(0.01)
+
+
+HISTORY_METHODS = {"conversations.history", "conversations.open"}
+
+
+def _dm(channel: str) -> str:
+    """The DM channel id Slack gives a conversation with user `channel` (else `channel`)."""
+    return "D" + channel[1:] if channel[:1] in ("U", "W") else channel
 
 
 def _block_problem(blocks: Any, limit: int) -> str | None:

@@ -71,6 +71,12 @@ def linked(mini: Engine) -> Engine:
     return mini
 
 
+@pytest.fixture(autouse=True)
+def slack_on_the_digest_day(fake_slack: FakeSlack) -> None:
+    """Messages posted in these tests are stamped on the simulated Monday, as Slack would."""
+    fake_slack.clock = lambda: MONDAY_10AM.timestamp()
+
+
 def client_for(fake: FakeSlack) -> WebClient:
     client = WebClient(token=BOT_TOKEN, base_url=fake.api_url)
     client.retry_handlers.append(RateLimitErrorRetryHandler(max_retry_count=2))
@@ -210,3 +216,99 @@ def test_dry_run_previews_without_posting(linked: Engine, fake_slack: FakeSlack)
     labels = [label for label, _ in report.previews]
     assert "subgroup:MEG:C0MEG0001" in labels and "board:Testshire SCB:C0BOARD01" in labels
     assert digests.runs(linked) == [] and fake_slack.calls_to("chat.postMessage") == []
+
+
+# -- exactly once when workers die, calls hang and Slack is away --------------------------------
+
+CHANNELS = ("C0MEG0001", "C0TRAIN01", "C0BOARD01")
+SHORT = {"lease": timedelta(seconds=10), "timeout": 1}
+
+
+def test_each_post_names_its_board_target_and_period(linked: Engine, fake_slack: FakeSlack) -> None:
+    run_digests(linked, client_for(fake_slack), now=MONDAY_10AM)
+    [post] = posts_to(fake_slack, "C0MEG0001")
+    assert post["metadata"] == {
+        "event_type": "lscb_digest",
+        "event_payload": {
+            "board": "TSCB",
+            "kind": "subgroup",
+            "target": "C0MEG0001",
+            "period": "2026-11-23",
+        },
+    }
+    [nudge] = posts_to(fake_slack, MEG)
+    assert nudge["metadata"]["event_payload"]["kind"] == "nudge"
+
+
+def test_a_hung_call_fails_that_target_only_and_is_not_posted_twice(
+    linked: Engine, fake_slack: FakeSlack
+) -> None:
+    fake_slack.delays["chat.postMessage:C0TRAIN01"] = 3.0  # Slack posts, then never answers
+    client = client_for(fake_slack)
+    first = run_digests(linked, client, now=MONDAY_10AM, **SHORT)
+    assert first.failed == [("subgroup:Training Sub-Committee:C0TRAIN01", "timeout")]
+    assert {"subgroup:MEG:C0MEG0001", "board:Testshire SCB:C0BOARD01"} <= set(first.posted)
+    del fake_slack.delays["chat.postMessage:C0TRAIN01"]
+    again = run_digests(linked, client, now=MONDAY_10AM + timedelta(minutes=5), **SHORT)
+    assert again.recovered == ["subgroup:Training Sub-Committee:C0TRAIN01"] and not again.posted
+    assert [len(fake_slack.messages[c]) for c in CHANNELS] == [1, 1, 1]
+    assert {r.status for r in digests.runs(linked)} == {"posted"}
+
+
+def test_a_dead_workers_claim_is_taken_over_once_its_lease_ends(
+    linked: Engine, fake_slack: FakeSlack
+) -> None:
+    client = client_for(fake_slack)
+    with Session(linked) as s:
+        board_id = s.exec(select(Board)).one().id
+    period = date(2026, 11, 23)
+    for channel in ("C0MEG0001", "C0TRAIN01"):  # claimed by a worker killed mid-run ...
+        digests.claim(
+            linked,
+            board_id=board_id,
+            kind="subgroup",
+            target=channel,
+            period=period,
+            worker="dead:1",
+            now=MONDAY_10AM,
+        )
+    dead = client_for(fake_slack)  # ... which had posted to MEG just before it died
+    dead.chat_postMessage(
+        channel="C0MEG0001",
+        text="MEG: weekly digest",
+        metadata={
+            "event_type": "lscb_digest",
+            "event_payload": {
+                "board": "TSCB",
+                "kind": "subgroup",
+                "target": "C0MEG0001",
+                "period": "2026-11-23",
+            },
+        },
+    )
+    early = run_digests(linked, client, now=MONDAY_10AM + timedelta(minutes=1))
+    assert "subgroup:MEG:C0MEG0001" in early.skipped and not fake_slack.messages.get("C0TRAIN01")
+    late = run_digests(linked, client, now=MONDAY_10AM + timedelta(minutes=3))
+    assert late.recovered == ["subgroup:MEG:C0MEG0001"]
+    assert "subgroup:Training Sub-Committee:C0TRAIN01" in late.posted
+    assert [len(fake_slack.messages[c]) for c in CHANNELS] == [1, 1, 1]
+
+
+def test_slack_unreachable_releases_claims_at_once(linked: Engine, fake_slack: FakeSlack) -> None:
+    nowhere = FakeSlack()
+    nowhere.close()  # a port where nothing listens
+    down = run_digests(linked, client_for(nowhere), now=MONDAY_10AM, **SHORT)
+    assert down.stopped == "slack_unreachable" and not down.posted
+    assert {error for _, error in down.failed} == {"slack_unreachable"}
+    assert all(r.status == "failed" for r in digests.runs(linked))  # no claim left held
+    back = run_digests(linked, client_for(fake_slack), now=MONDAY_10AM + timedelta(seconds=30))
+    assert len(back.posted) == 4
+    assert [len(fake_slack.messages[c]) for c in CHANNELS] == [1, 1, 1]
+
+
+def test_a_lease_shorter_than_the_slowest_post_is_refused() -> None:
+    from bot.settings import ConfigError, Settings
+
+    with pytest.raises(ConfigError, match="DIGEST_LEASE_SECONDS"):
+        Settings.from_env({"DIGEST_LEASE_SECONDS": "30", "SLACK_TIMEOUT_SECONDS": "10"})
+    assert Settings.from_env({}).digest_lease_seconds == 120
