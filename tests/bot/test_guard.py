@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import re
 import tomllib
 from pathlib import Path
 
@@ -10,12 +11,22 @@ import pytest
 
 from bot.guard import (
     DATE_OF_BIRTH,
+    HOME_ADDRESS,
+    KINDS,
     NAMED_CHILD,
+    NAMED_FAMILY,
     NHS_NUMBER,
     POSTCODE,
+    REFUSAL,
+    UPN,
+    Finding,
     check_note,
+    given_names,
     nhs_number_valid,
     refusal_message,
+    screen_note,
+    to_confirm,
+    upn_valid,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -208,3 +219,117 @@ def test_corpus_recall_and_false_refusals(capsys: pytest.CaptureFixture[str]) ->
     wrongly_refused = [note for _, note in must_accept if check_note(note)]
     assert recall >= MIN_RECALL, missed
     assert false_refusals <= MAX_FALSE_REFUSALS, wrongly_refused
+
+
+UPN_LETTERS = "ABCDEFGHJKLMNPQRTUVWXYZ"
+
+
+def valid_upns(n: int, seed: int = 23) -> list[str]:
+    """UPNs with the DfE check letter computed here independently (some temporary: final letter)."""
+    rng = random.Random(seed)
+    found: list[str] = []
+    for i in range(n):
+        body = [str(rng.randint(0, 9)) for _ in range(12)]
+        if i % 3 == 0:
+            body[-1] = rng.choice(UPN_LETTERS)
+        total = sum(
+            w * (int(c) if c.isdigit() else UPN_LETTERS.index(c)) for w, c in enumerate(body, 2)
+        )
+        found.append(UPN_LETTERS[total % 23] + "".join(body))
+    return found
+
+
+@pytest.mark.parametrize("upn", valid_upns(12))
+def test_upns_with_a_correct_check_letter_are_refused_on_their_own(upn: str) -> None:
+    assert upn_valid(upn)
+    assert [f.kind for f in check_note(f"transferred in, {upn}, attendance 61%")] == [UPN]
+    wrong = UPN_LETTERS[(UPN_LETTERS.index(upn[0]) + 1) % 23] + upn[1:]
+    assert not upn_valid(wrong)
+    assert check_note(f"order {wrong} delivered") == []  # a reference number, not a UPN
+    assert [f.kind for f in check_note(f"UPN {wrong} on the form")] == [UPN]
+
+
+@pytest.mark.parametrize(
+    "pasted",
+    [
+        "943\u00a0476\u00a05919",  # no-break spaces
+        "943\u2009476\u20095919",  # thin spaces
+        "943\u2013476\u20135919",  # en dashes (Word's autocorrect)
+        "943\u2011476\u20115919",  # non-breaking hyphens
+        "9\u200b434765919",  # a zero-width space inside
+        "\uff19\uff14\uff13 476 5919",  # full-width digits
+        "9434 765 919",
+        "943.476.5919",
+        "943/476/5919",
+    ],
+)
+def test_nhs_numbers_are_found_through_whatever_word_pasted(pasted: str) -> None:
+    assert NHS_NUMBER in [f.kind for f in check_note(f"seen at clinic, {pasted}")]
+
+
+def test_a_bare_reference_number_is_not_an_nhs_number_but_a_grouped_one_is() -> None:
+    assert check_note("invoice 9434765919 paid") == []
+    assert check_note("tel 9434765919") == []
+    assert [f.kind for f in check_note("invoice 943 476 5919 paid")] == [NHS_NUMBER]
+
+
+def test_a_mistyped_nhs_number_asks_for_confirmation_instead_of_refusing() -> None:
+    note = "NHS no 943 476 5918 confirmed"  # one digit off: fails the check
+    assert check_note(note) == []
+    assert to_confirm(note) == [Finding(NHS_NUMBER, certain=False)]
+    assert check_note("NHS no 943 476 5919 confirmed") == [Finding(NHS_NUMBER)]
+
+
+def test_a_venue_address_asks_for_confirmation_but_a_family_address_is_refused() -> None:
+    venue = "DSL training at 3 Church Street, Worcester"
+    assert check_note(venue) == [] and [f.kind for f in to_confirm(venue)] == [HOME_ADDRESS]
+    assert [f.kind for f in check_note("family moved to 3 Church Street")] == [HOME_ADDRESS]
+
+
+@pytest.mark.parametrize(
+    "note",
+    ["Amber", "amber", "AMBER", "RAG Amber (3)", "Amber (2), Green (5)", "Amber, 12/03/2019"],
+)
+def test_amber_as_a_rag_rating_is_never_a_name(note: str) -> None:
+    assert screen_note(note) == []
+
+
+@pytest.mark.parametrize(
+    ("note", "kind"),
+    [
+        ("Sarah Jones, Designated Nurse, presented", None),
+        ("Mum Sarah Jones declined the assessment", NAMED_FAMILY),
+        ("DI Mark Evans chairs the CSE group", None),
+        ("son Mark, 12, excluded", NAMED_CHILD),
+        ("Grace period for S11 returns extended", None),
+        ("daughter Grace was seen alone", NAMED_CHILD),
+        ("Will be completed by May", None),
+        ("her brother Will (7) is in foster care", NAMED_CHILD),
+    ],
+)
+def test_a_name_needs_context_and_a_staff_role_makes_it_an_adult(
+    note: str, kind: str | None
+) -> None:
+    assert [f.kind for f in check_note(note)] == ([kind] if kind else [])
+
+
+def test_the_name_list_holds_modern_and_double_barrelled_names() -> None:
+    names = given_names()
+    assert len(names) > 300
+    for name in ("riley", "cody", "summer", "jade", "leanne", "kayden", "maisie", "muhammad"):
+        assert name in names
+    assert [f.kind for f in check_note("unborn baby of Kerry-Ann J... - ICPC booked")] == [
+        NAMED_CHILD
+    ]
+
+
+TEMPLATE_WORDS = set(
+    re.findall(r"[a-z']+", (REFUSAL.format(kinds="") + " ".join(KINDS) + " and").lower())
+)
+
+
+def test_refusals_of_the_whole_corpus_never_echo_the_note() -> None:
+    for _, note in corpus("refuse"):
+        message = refusal_message(check_note(note))
+        assert not re.search(r"\d", message), note
+        assert set(re.findall(r"[a-z']+", message.lower())) <= TEMPLATE_WORDS, note
