@@ -122,6 +122,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.WARNING if quiet else settings.log_level,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    # Slack's libraries log payloads (notes included) at DEBUG, and bodies of forged requests at
+    # INFO: cut them out at their loggers and, for loggers made later, at the handlers too.
+    from bot.logsafe import protect_handlers, protect_slack_logs
+
+    protect_slack_logs()
+    protect_handlers()
 
     # Imported here so `--help` and config errors stay fast and dependency-light.
     from bot.runtime import open_store

@@ -233,8 +233,9 @@ def tell(
     in_channel = bool(channel) and not channel.startswith("D") and event.get("channel_type") != "im"
     try:
         if respond is not None and respond.response_url:
-            extra = {"replace_original": False} if body.get("type") == "block_actions" else {}
-            sent = respond(text=text, response_type="ephemeral", **extra)
+            # Under a message with buttons, add to it: the buttons stay to try again.
+            keep = False if body.get("type") == "block_actions" else None
+            sent = respond(text=text, response_type="ephemeral", replace_original=keep)
             if sent.status_code != 200:
                 logger.error("could not tell %s: response_url answered %s", user, sent.status_code)
         elif user and in_channel:

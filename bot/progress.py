@@ -54,7 +54,8 @@ RECORDED = "Recorded for *{ref}* {text}: {changes}."
 ANNOUNCE = "<@{user}> updated *{ref}* {text}: {changes}."
 DUPLICATE = "That update for *{ref}* was already recorded."
 NOTE_TOO_LONG = (
-    "That note is too long for a quick update ({n} characters); use `/progress` alone for the form."
+    "That note is {n} characters; a quick update takes up to {limit}. Nothing was saved: "
+    "use `/progress` alone for the form, which takes longer notes."
 )
 PERCENT_RANGE = "Percent complete must be a whole number from 0 to 100."
 REASON_NEEDED = "A new target date needs a reason."
@@ -66,7 +67,7 @@ DATE_RANGE = "{what} must be between {start} and {end}."
 NOTHING_TO_RECORD = (
     "Nothing to record: give a status, a note, a percentage, a completion or a new target."
 )
-KEEP_NOTE = "\nYour note, to copy into the next try:\n> {note}"
+KEEP_NOTE = "\nWhat you wrote, to copy into the next try:\n> {note}"
 NO_HISTORY = "No updates yet for *{ref}* {text}."
 
 STATUS_WORDS = {
@@ -447,16 +448,19 @@ def quick_update(
 ) -> Outcome:
     """`/progress <ref or words> [status] <note>`: record, or explain, or offer candidates."""
     form = parse_quick(text)
+    kept = form.note
     if form.error:
-        return Outcome(form.error)
-    if board is None:
-        return Outcome(NO_BOARD)
-    if len(form.note) > MAX_QUICK_NOTE:
-        return Outcome(NOTE_TOO_LONG.format(n=len(form.note)))
-    outcome = _quick(session, board, person, form, now, key)
-    if form.note and not outcome.recorded and not outcome.candidates and not check_note(form.note):
-        # Nothing was saved: hand the note back so it needn't be typed again.
-        outcome.message += KEEP_NOTE.format(note=escape(form.note))
+        outcome = Outcome(form.error)
+        kept = text.strip()  # the note couldn't be told apart: hand back all of it
+    elif board is None:
+        outcome = Outcome(NO_BOARD)
+    elif len(form.note) > MAX_QUICK_NOTE:
+        outcome = Outcome(NOTE_TOO_LONG.format(n=len(form.note), limit=MAX_QUICK_NOTE))
+    else:
+        outcome = _quick(session, board, person, form, now, key)
+    if kept and not outcome.recorded and not outcome.candidates and not check_note(kept):
+        # Nothing was saved: hand the text back so it needn't be typed again.
+        outcome.message += KEEP_NOTE.format(note=escape(kept).replace("\n", "\n> "))
     return outcome
 
 

@@ -19,8 +19,25 @@ logger = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
+class _NoRows(logging.Filter):
+    """Drop SQLAlchemy's DEBUG "Row (…)" lines: rows hold progress notes."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (isinstance(record.msg, str) and record.msg.startswith("Row "))
+
+
+_NO_ROWS = _NoRows()
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
-    """An engine for `url`; SQLite gets WAL, foreign keys and a busy timeout."""
+    """An engine for `url`; SQLite gets WAL, foreign keys and a busy timeout.
+
+    SQL parameters are never shown, in logs or in error messages: they hold progress notes.
+    """
+    kwargs.setdefault("hide_parameters", True)
+    sql_logger = logging.getLogger("sqlalchemy.engine.Engine")
+    if _NO_ROWS not in sql_logger.filters:
+        sql_logger.addFilter(_NO_ROWS)
     if url.startswith("sqlite"):
         connect_args = dict(kwargs.pop("connect_args", {}))
         connect_args.setdefault("check_same_thread", False)
