@@ -298,3 +298,28 @@ def test_sql_parameters_never_reach_an_error_message(mini: Engine) -> None:
             s.commit()
     assert "injected failure" in str(caught.value)
     assert note not in str(caught.value) and note not in repr(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("values", "field"),
+    [
+        ({"percent": {"type": "number_input", "value": "99999999999999999999"}}, "percent"),
+        ({"note": {"type": "plain_text_input", "value": "progress made. " * 300}}, "note"),
+        (
+            {
+                "new_due": {"type": "datepicker", "selected_date": "99999-01-01"},
+                "reason": {"type": "plain_text_input", "value": "venue lost"},
+            },
+            "new_due",
+        ),
+        ({"completed_on": {"type": "datepicker", "selected_date": "10000-01-01"}}, "completed_on"),
+    ],
+)
+def test_out_of_range_form_values_are_field_errors_not_failures(
+    mini_app: App, fake_slack: FakeSlack, mini: Engine, values: dict[str, Any], field: str
+) -> None:
+    body = json.loads(mini_app.dispatch(interaction_request(modal(values, "V9"))).body)
+    assert body["response_action"] == "errors"  # the form stays open with what was typed
+    assert list(body["errors"]) == [field] and body["errors"][field]
+    assert stored(mini) == (0, 0)
+    assert fake_slack.calls_to("chat.postMessage") == []  # a clear field message, not a failure
