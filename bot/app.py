@@ -173,7 +173,8 @@ def typed_text(body: dict[str, Any]) -> str:
     """What the person typed that Slack won't show them again: a command's text, a form's
     text fields, or the note carried by a button. Messages stay in Slack, so none for events."""
     if body.get("command"):
-        return f"{body['command']} {body.get('text') or ''}".strip()
+        text = str(body.get("text") or "").strip()
+        return f"{body['command']} {text}" if text else ""
     if body.get("type") == "view_submission":
         values = ((body.get("view") or {}).get("state") or {}).get("values") or {}
         return "\n".join(

@@ -267,6 +267,7 @@ def test_slack_refusing_the_form_is_explained(
         mini_app.dispatch(slash("/progress", "", user_id=ADMIN_ID, response_url=progress_url))
         [reply] = fake_slack.wait_for("r1")
     assert "Slack gave me an error (`expired_trigger_id`)" in reply.args["text"]
+    assert "to copy" not in reply.args["text"]  # nothing was typed, so nothing to hand back
     assert "expired_trigger_id" in caplog.text
 
 
