@@ -331,6 +331,7 @@ def _digest(settings: Settings, engine: Engine, args: argparse.Namespace) -> int
         dry_run=args.dry_run,
         lease=timedelta(seconds=settings.digest_lease_seconds),
         timeout=settings.slack_timeout_seconds,
+        claim_clock=now_utc,
     )
     if args.dry_run:
         for label, reply in report.previews:

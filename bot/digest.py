@@ -415,6 +415,7 @@ def run_digests(
     worker: str | None = None,
     lease: timedelta = digests.LEASE,
     timeout: float = SLACK_TIMEOUT_SECONDS,
+    claim_clock: Callable[[], datetime] | None = None,
 ) -> RunReport:
     """Post every digest and nudge that is due and not yet posted; with dry_run, only compose.
 
@@ -426,10 +427,13 @@ def run_digests(
     worker = worker or worker_id()
     report = RunReport()
     # Claims are stamped with the time they are made, not the run's start: a long run's late
-    # claims must not look expired to another worker.
+    # claims must not look expired to another worker. `claim_clock` is the wall clock when
+    # `now` is a pretend date (`digest --as-of`): leases are about real time.
     started = monotonic()
 
     def clock() -> datetime:
+        if claim_clock is not None:
+            return claim_clock()
         return now + timedelta(seconds=monotonic() - started)
 
     slack = digest_client(client, timeout) if client is not None and not dry_run else None

@@ -62,7 +62,11 @@ def create_web_app(settings: Settings | None = None, engine: Engine | None = Non
     # No migrations here: `release` (python -m bot migrate) runs them once per deploy, and
     # /healthz reports a schema that is behind instead of every web process racing to upgrade.
     engine = engine or make_engine(settings.database_url)
-    bolt = create_app(settings, engine)
+    # The answer to Slack goes back once the listener has finished, so an acknowledged update
+    # is a committed one: a web process killed a moment later loses nothing it said yes to.
+    # Listeners are quick (tens of milliseconds, well inside Slack's 3 seconds), and running
+    # them in gunicorn's own threads means no second queue that acks could wait in.
+    bolt = create_app(settings, engine, process_before_response=True)
     secret = settings.slack_signing_secret.encode()
 
     web = Flask(__name__)

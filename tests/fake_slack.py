@@ -7,6 +7,7 @@ It records every call, is strict about Block Kit limits (like Slack, it answers
 from __future__ import annotations
 
 import json
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -77,6 +78,7 @@ class FakeSlack:
                 self.wfile.write(payload)
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.handle_error = self._handle_error  # type: ignore[method-assign]
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
 
@@ -191,6 +193,12 @@ class FakeSlack:
         if delay:
             time.sleep(delay)
 
+    def _handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that hung up (a timed-out or killed bot) is not the fake's error."""
+        if isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)):
+            return
+        ThreadingHTTPServer.handle_error(self.server, request, client_address)
+
     def _history_answer(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
         if method == "conversations.open":
             return {"ok": True, "channel": {"id": _dm(str(args.get("users", "")))}}
@@ -276,3 +284,14 @@ def _block_problem(blocks: Any, limit: int) -> str | None:
         if block.get("type") == "header" and len(text) > 150:
             return "header over 150 characters"
     return None
+
+
+# -- as a process of its own (benchmarks keep it out of the process they measure) --------------
+
+if __name__ == "__main__":
+    fake = FakeSlack()
+    print(fake.base, flush=True)  # the parent reads where it listens
+    try:
+        sys.stdin.read()  # until the parent closes our stdin (or dies)
+    finally:
+        fake.close()
