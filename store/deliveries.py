@@ -26,9 +26,10 @@ def first_delivery(engine: Engine, key: str, now: datetime) -> bool:
         dialect.insert(SlackDelivery)
         .values(key=key, received_at=now)
         .on_conflict_do_nothing(index_elements=["key"])
+        .returning(col(SlackDelivery.key))  # rowcount is not reliable here on every driver
     )
     with engine.begin() as conn:
-        return conn.execute(statement).rowcount == 1
+        return conn.execute(statement).first() is not None
 
 
 def prune(engine: Engine, now: datetime) -> int:
