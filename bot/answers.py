@@ -2,24 +2,35 @@
 
 from __future__ import annotations
 
-import re
+import json
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from functools import lru_cache
 
 from rapidfuzz import fuzz, process
+from slack_sdk.models.blocks import ActionsBlock, ButtonElement
 from sqlmodel import Session
 
 from bot.clock import LONDON
-from bot.glossary import canonicalise
 from bot.progress import membership
 from bot.questions import DueWindow, Intent, Query
-from bot.render import BlockBuilder, Reply, escape, fmt_date
-from bot.search import ALL_FIELDS, PlanIndex, looks_like_ref, tokens
-from store.models import Board, Person, Subgroup
+from bot.render import BlockBuilder, Reply, clip, escape, fmt_date, join_counts
+from bot.roles import same_role
+from bot.search import (
+    ALL_FIELDS,
+    CACHE_BOARDS,
+    PlanIndex,
+    Search,
+    looks_like_ref,
+    tokens,
+    words_of,
+)
+from store.models import Board, Person
 from store.queries import (
     COMPLETE,
+    NO_UPDATE,
     ActionView,
     board_subgroups,
     updates_since,
@@ -31,23 +42,41 @@ NO_ROLE = (
     "I don't know your role on *{board}* yet. Tell me with `/lscb iam <role or sub-group>`, "
     "e.g. `/lscb iam {example}`; then “what are my actions” lists yours."
 )
-NOTHING_FOR_YOU = "None of *{board}*'s actions are led by {who}{window}."
 DONT_KNOW = "Sorry, I don't know what “{text}” refers to in *{board}*'s plan."
+NOTHING_ON = "*{board}*'s plan has nothing on {topics}."
 NEAREST = "Did you mean: {options}?"
+COVERS = "The plan's work includes {options}."
 TRY = "You could ask:"
 NO_MATCHES = "No actions {what}."
+NOT_YOURS = "None of these are among your actions; here is everything on it."
 NO_CHANGES = "No progress updates on *{board}*{scope} since {since}."
+SHOW_ALL = "Show all {n}"
+PAGE_ACTION = "answer_page"
 MATCH_THRESHOLD = 0.5
-SUBGROUP_MATCH = 88
+PAGE_SIZE = 10
+MAX_REFS = 12  # refs one question may name ("1.2a, 1.2b and 2.1")
+#: Words in a sub-group's or role's name that say what kind of body it is, not which one.
+_OWNER_GENERIC = frozenset(
+    tokens("sub group groups sub-committee subcommittee committee panel task board lscb scb")
+)
 
 
-@dataclass
+@dataclass(frozen=True)
 class Scope:
     """The slice of the plan a question is about, and how to say so."""
 
     views: list[ActionView]
     label: str  # "for MEG", "for you", "matching “neglect strategy”"
-    sort_by_due: bool = False
+    note: str = ""  # something to say before the list ("None of these are yours…")
+
+
+@dataclass(frozen=True)
+class Owner:
+    """A sub-group or lead role as a question can name it."""
+
+    name: str
+    key: frozenset[str]
+    views: tuple[ActionView, ...]
 
 
 def answer(
@@ -58,8 +87,9 @@ def answer(
     views: list[ActionView],
     today: date,
     now: datetime,
+    page: int = 0,
 ) -> Reply:
-    """The reply to `query` about `board`, for `person`."""
+    """The reply to `query` about `board`, for `person` (page N of a long list)."""
     index = PlanIndex(views)
     scope = _scope(session, board, person, query, index)
     if isinstance(scope, Reply):
@@ -71,7 +101,7 @@ def answer(
         return _who_leads(board, scope, selected)
     if query.intent is Intent.CHANGES:
         return _changes(session, board, scope, query, selected, now)
-    return _list(board, scope, query, selected, today, now)
+    return _list(board, scope, query, selected, today, now, page)
 
 
 # -- scope -------------------------------------------------------------------------------------
@@ -80,104 +110,186 @@ def answer(
 def _scope(
     session: Session, board: Board, person: Person | None, query: Query, index: PlanIndex
 ) -> Scope | Reply:
+    """Which actions the question is about: an owner, refs, a topic, the asker's own, or all."""
     views = index.views
     parts: list[str] = []
-    if (
-        query.team
-        and not query.mine
-        and person is not None
-        and _mine(session, person, board, views)
-    ):
-        query.mine = True  # "what are we responsible for", asked by someone with a role
-    if not (
-        query.mine or query.topic or query.due or query.everything or query.intent is Intent.CHANGES
-    ):
-        return _dont_know(board, index, query.text)
-    if query.mine:
-        mine = _mine(session, person, board, views)
-        if mine is None:
-            return Reply(
-                text=NO_ROLE.format(
-                    board=escape(board.short_name), example=escape(_example_lead(views))
-                )
-            )
-        views = mine
-        parts.append("for you")
-
-    topic = query.topic
-    if topic:
-        ref_words = [w for w in topic.split() if looks_like_ref(w)]
-        if ref_words:
-            found = [v for w in ref_words for v in index.by_ref(w)]
-            if found:
-                keep = {id(v) for v in found}
-                views = [v for v in views if id(v) in keep]
-                parts.append("for " + ", ".join(ref_words))
-                topic = " ".join(w for w in topic.split() if w not in ref_words)
-    if topic:
-        subgroup = _match_subgroup(session, board, topic, query)
-        if subgroup is not None:
-            names = {s.casefold() for s in (subgroup.name, *subgroup.aliases)}
-            views = [
-                v
-                for v in views
-                if subgroup.name in v.subgroups or names & {lead.casefold() for lead in v.leads}
-            ]
-            parts.append(f"for {subgroup.name}")
-        else:
-            words = tokens(topic)
-            if words:
-                pool = PlanIndex(views) if len(views) != len(index.views) else index
-                hits = pool.search(words)
-                if not hits or hits[0].score < MATCH_THRESHOLD:
-                    hits = pool.search(words, ALL_FIELDS)  # "what is the LADO working on"
-                if not hits or hits[0].score < MATCH_THRESHOLD:
-                    return _dont_know(board, index, topic)
-                views = [h.view for h in hits]
-                parts.append(f"matching “{topic}”")
-    return Scope(views, " ".join(parts), sort_by_due=query.due is not None)
-
-
-def _mine(
-    session: Session, person: Person | None, board: Board, views: Sequence[ActionView]
-) -> list[ActionView] | None:
-    """The person's own actions, or None when they have told us no role or sub-group."""
     member = membership(session, person, board)
-    if member.empty:
-        return None
-    return [v for v in views if member.owns(v)]
+    own = None if member.empty else [v for v in views if member.owns(v)]
+    wants_own = query.mine or query.team
+    owner = None
+
+    topic_words = words_of(query.topic)
+    refs = list(dict.fromkeys(w for w in query.topic.split() if looks_like_ref(w)))[:MAX_REFS]
+    if refs:
+        numbered = {id(v) for w in refs for v in index.by_ref(w)}
+        if numbered:
+            views = [v for v in views if id(v) in numbered]
+            parts.append("for " + ", ".join(refs))
+            topic_words = [w for w in topic_words if not looks_like_ref(w)]
+
+    resolved = index.resolve(topic_words)
+    if owner is None and (resolved.known or query.subject):
+        named = _owner_in(session, board, index, resolved.known, query)
+        if named is not None:
+            owner = named
+            said = named.key | _OWNER_GENERIC  # "the LSCB chair", "L&I group": all the name
+            topic_words = [w for w in topic_words if index.correct(w) not in said]
+            resolved = index.resolve(topic_words)
+    if owner is None and query.role_text and wants_own and own is None:
+        owner = _named_role(session, board, query.role_text, index)  # "as the MEG chair, ours?"
+    if owner is not None:
+        keep = {id(v) for v in owner.views}
+        views = [v for v in views if id(v) in keep]
+        parts.append(f"for {owner.name}")
+    wants_own = wants_own and owner is None and not refs
+
+    if resolved.known or resolved.missing:
+        pool = index if len(views) == len(index.views) else PlanIndex(views)
+        found = pool.find(topic_words)
+        head = [w for w in words_of(query.head) if w in topic_words]
+        if head and head != topic_words:
+            # "SCR learning - how do we make sure it changes practice": the subject line names
+            # the topic; the rest says what about it.
+            first = pool.find(head)
+            if _strong_hit(pool, first):
+                found, topic_words = first, head
+        if not found.hits or found.best < MATCH_THRESHOLD:
+            found = pool.find(topic_words, ALL_FIELDS)  # "what is the LADO working on"
+        # A topic is missing only if the whole plan lacks it, not just the owner's part of it.
+        found.missing = [w for w in found.missing if index.correct(w) is None]
+        strong = _strong_hit(pool, found)
+        if wants_own and own is not None and not strong:
+            return Scope(own, "for you")  # "what have I been named as lead on": the rest is talk
+        if found.missing and not strong:
+            return _nothing_on(board, index, found.missing)
+        if not found.hits or found.best < MATCH_THRESHOLD:
+            if owner is not None or refs:
+                return Scope(views, " ".join(parts))
+            return _dont_know(board, index, query.topic)
+        views = [h.view for h in found.hits]
+        if owner is None:
+            parts.append(f"matching “{' '.join(found.known)}”")
+        if query.mine and own is not None:
+            mine = [v for v in views if member.owns(v)]
+            if not mine:
+                return Scope(views, " ".join(parts), NOT_YOURS)
+            views = mine
+            parts.append("for you")
+        return Scope(views, " ".join(parts))
+
+    if wants_own and own is not None:
+        return Scope(own, "for you")
+    if wants_own and query.mine and owner is None and not query.due:
+        return Reply(
+            text=NO_ROLE.format(
+                board=escape(board.short_name), example=escape(_example_lead(views))
+            )
+        )
+    if resolved.ignored and not (owner or refs or query.due or query.mine):
+        # Only words the plan never uses: say so rather than list the whole plan.
+        return _dont_know(board, index, query.topic)
+    if not (
+        owner
+        or refs
+        or query.due
+        or query.everything
+        or query.team
+        or query.status_asked
+        or query.subject
+        or query.subgroup_cue
+        or query.intent in (Intent.CHANGES, Intent.WHO_LEADS)
+    ):
+        return _dont_know(board, index, query.topic or query.text)
+    return Scope(views, " ".join(parts))
 
 
-def _match_subgroup(session: Session, board: Board, topic: str, query: Query) -> Subgroup | None:
-    """The sub-group the topic names, when the question is about a group's work."""
+def _strong_hit(index: PlanIndex, found: Search) -> bool:
+    """The hits share a distinctive word with the question (not just "strategy" or "board")."""
+    if not found.hits or found.best < MATCH_THRESHOLD:
+        return False
+    strong = [w for w in found.known if index.strong(w)]
+    return bool(strong) and all(w not in found.missing for w in strong)
+
+
+def _owners(session: Session, board: Board, index: PlanIndex) -> list[Owner]:
+    """The board's sub-groups (with aliases) and its distinct lead roles."""
     assert board.id is not None
-    spellings: dict[str, Subgroup] = {}
-    for sg in board_subgroups(session, board.id):
-        for name in (sg.name, *sg.aliases):
-            spellings[_norm_group(name)] = sg
-    wanted = _norm_group(topic)
-    if not wanted:
-        return None
-    if wanted in spellings:
-        sg = spellings[wanted]
-        # "status of CSE" is about the topic; "CSE sub group's actions" is about the group.
-        if query.subgroup_cue or not query.status_asked or len(wanted) > 6:
-            return sg
-        return None
-    if not query.subgroup_cue:
-        return None
-    best = process.extractOne(
-        wanted, list(spellings), scorer=fuzz.ratio, score_cutoff=SUBGROUP_MATCH
+    groups = tuple((sg.name, tuple(sg.aliases)) for sg in board_subgroups(session, board.id))
+    table = _owner_table(
+        groups, tuple(v.leads for v in index.views), tuple(v.subgroups for v in index.views)
     )
-    return spellings[best[0]] if best else None
+    return [Owner(name, key, tuple(index.views[i] for i in at)) for name, key, at in table]
 
 
-def _norm_group(name: str) -> str:
-    name = canonicalise(name).replace("&", " and ")
-    name = re.sub(
-        r"\b(?:the|sub[- ]?groups?|sub[- ]?committees?|committee|group|panel)\b", " ", name
-    )
-    return " ".join(re.findall(r"[a-z0-9]+", name))
+@lru_cache(maxsize=CACHE_BOARDS)
+def _owner_table(
+    groups: tuple[tuple[str, tuple[str, ...]], ...],
+    leads: tuple[tuple[str, ...], ...],
+    subgroups: tuple[tuple[str, ...], ...],
+) -> tuple[tuple[str, frozenset[str], tuple[int, ...]], ...]:
+    """(name, the words that name it, positions of the actions it owns), once per plan."""
+    out: list[tuple[str, frozenset[str], tuple[int, ...]]] = []
+    for name, aliases in groups:
+        names = (name, *aliases)
+        owned = tuple(
+            i
+            for i, (own_leads, own_groups) in enumerate(zip(leads, subgroups, strict=True))
+            if name in own_groups or any(same_role(n, lead) for n in names for lead in own_leads)
+        )
+        for spelling in names:
+            key = frozenset(tokens(spelling)) - _OWNER_GENERIC
+            if key:
+                out.append((name, key, owned))
+    for lead in dict.fromkeys(lead for own_leads in leads for lead in own_leads):
+        key = frozenset(tokens(lead)) - _OWNER_GENERIC
+        if key:
+            owned = tuple(
+                i for i, own_leads in enumerate(leads) if any(same_role(lead, x) for x in own_leads)
+            )
+            out.append((lead, key, owned))
+    return tuple(out)
+
+
+def _owner_in(
+    session: Session, board: Board, index: PlanIndex, words: list[str], query: Query
+) -> Owner | None:
+    """The sub-group or role a question names as the *owner* of the work it asks about.
+
+    "what's the performance sub-committee got on" and "what is MEG doing" are about that
+    group's actions; "status of CSE" and "what is Dudley doing on MASH" are about the topic,
+    even where a CSE or MASH sub-group exists.
+    """
+    owners = _owners(session, board, index)
+    subject = set(index.resolve(words_of(query.subject)).known)
+    in_subject = _named(owners, subject, index)
+    if in_subject is not None:
+        return in_subject
+    present = set(words)
+    best = _named(owners, present, index)
+    if best is None or (query.intent is Intent.WHO_LEADS and not query.subgroup_cue):
+        return None
+    rest = present - best.key - _OWNER_GENERIC
+    if query.subgroup_cue or (not rest and not query.status_asked):
+        return best  # "the CSE sub group's actions", "what's overdue for MEG"
+    return None
+
+
+def _named(owners: list[Owner], words: set[str], index: PlanIndex) -> Owner | None:
+    """The owner whose name's words are all among `words` (the most specific one)."""
+    named = [
+        o
+        for o in owners
+        if o.key <= words and (len(o.key) > 1 or all(index.strong(w) for w in o.key))
+    ]
+    return max(named, key=lambda o: (len(o.key), len(o.views))) if named else None
+
+
+def _named_role(session: Session, board: Board, text: str, index: PlanIndex) -> Owner | None:
+    """A role the asker gives themself ("as the MEG chair"), when it is one of the board's."""
+    resolved = index.resolve(words_of(text))
+    if resolved.ignored:  # "the new lay member": a word no role of this plan has
+        return None
+    return _named(_owners(session, board, index), set(resolved.known), index)
 
 
 def _in_window(view: ActionView, window: DueWindow, today: date) -> bool:
@@ -196,45 +308,91 @@ def _example_lead(views: Sequence[ActionView]) -> str:
 # -- replies -----------------------------------------------------------------------------------
 
 
-def _urgency(view: ActionView, today: date) -> tuple[int, date]:
+def urgency(view: ActionView, today: date) -> tuple[int, date, tuple[int, int, int]]:
+    """Sort key: overdue first (oldest first), then due soonest, then undated, then complete."""
     if view.is_overdue(today):
-        return (0, view.due or date.min)
+        return (0, view.due or date.min, view.position)
     if view.status == COMPLETE:
-        return (3, date.max)
+        return (3, date.max, view.position)
     if view.due is not None:
-        return (1, view.due)
-    return (2, date.max)
+        return (1, view.due, view.position)
+    return (2, date.max, view.position)
 
 
 def _list(
-    board: Board, scope: Scope, query: Query, views: list[ActionView], today: date, now: datetime
+    board: Board,
+    scope: Scope,
+    query: Query,
+    views: list[ActionView],
+    today: date,
+    now: datetime,
+    page: int = 0,
 ) -> Reply:
     what = " ".join(p for p in (query.due.label if query.due else "", scope.label) if p)
     where = f" on {board.short_name}"
     if not views:
-        text = NO_MATCHES.format(what=escape(what or "found") + escape(where))
-        return Reply(text=text)
-    b = BlockBuilder()
+        return Reply(text=NO_MATCHES.format(what=escape(what or "found") + escape(where)))
+    ordered = sorted(views, key=lambda v: urgency(v, today))
     noun = "action" if len(views) == 1 else "actions"
     overdue = sum(v.is_overdue(today) for v in views)
+    counts = _rag_counts(views)
+    plain = f"{len(views)} {noun} {what}{where}".replace("  ", " ")
+    if overdue and not (query.due and query.due.overdue_only):
+        plain += f", {overdue} overdue"
+    if len(views) > 1:
+        plain += f" ({counts})"
+    b = BlockBuilder()
+    if scope.note:
+        b.context(escape(scope.note))
     headline = f"*{len(views)} {noun}* {escape(what)}{escape(where)}".replace("  ", " ")
     if overdue and not (query.due and query.due.overdue_only):
         headline += f" · *{overdue} overdue*"
-    b.section(headline)
-    ordered = list(views)
-    if scope.sort_by_due:
-        ordered.sort(key=lambda v: (v.due or date.max, v.position))
-    shown = ordered
-    if len(views) > b.room - 1:
-        shown = sorted(ordered, key=lambda v: _urgency(v, today))
-    count = b.actions_list(shown, today, now, reserve=1)
-    if count < len(views):
-        b.context(
-            f"Showing the {count} most urgent of {len(views)}. Narrow it down, e.g. "
-            f"“overdue {escape(scope.label or 'for the board')}” or name a work stream."
-        )
-    plain = f"{len(views)} {noun} {what}{where}".replace("  ", " ")
-    return Reply(text=plain, blocks=b.blocks, actions=list(views))
+    if len(views) > PAGE_SIZE:
+        b.section(headline + "\n" + _breakdown(views))
+    else:
+        b.section(headline)
+    pages = max(1, -(-len(ordered) // PAGE_SIZE))
+    page = min(max(page, 0), pages - 1)
+    shown = ordered[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
+    b.actions_list(shown, today, now, reserve=2)
+    if len(ordered) > PAGE_SIZE:
+        first, last = page * PAGE_SIZE + 1, page * PAGE_SIZE + len(shown)
+        b.context(f"Showing {first}–{last} of {len(ordered)}, most urgent first.")
+        more = _page_button(board, query, page + 1 if page + 1 < pages else 0, len(ordered))
+        if more is not None:
+            b.blocks.append(ActionsBlock(elements=[more]))
+    return Reply(text=plain, blocks=b.blocks, actions=ordered)
+
+
+def _rag_counts(views: Sequence[ActionView]) -> str:
+    counts = Counter(v.status for v in views)
+    order = ["red", "amber", "green", COMPLETE, NO_UPDATE]
+    return join_counts((s, counts[s]) for s in order)
+
+
+def _breakdown(views: Sequence[ActionView]) -> str:
+    """Counts by status and by owning sub-group (or lead), for a long list's summary."""
+    by_owner = Counter(v.subgroup or v.lead or "no lead named" for v in views)
+    owners = ", ".join(f"{escape(clip(name, 60))} {n}" for name, n in by_owner.most_common(6))
+    if len(by_owner) > 6:
+        owners += f", {len(by_owner) - 6} more"
+    return f"By status: {_rag_counts(views)}\nBy sub-group or lead: {owners}"
+
+
+def _page_button(board: Board, query: Query, page: int, total: int) -> ButtonElement | None:
+    """"Show the next 10" (or "back to the first 10"), carrying the question to ask again."""
+    value = json.dumps({"b": board.code, "q": query.text[:1500], "p": page})
+    if len(value) > 2000:
+        return None
+    label = (
+        f"Show the next {min(PAGE_SIZE, total - page * PAGE_SIZE)}" if page else "Back to the top"
+    )
+    return ButtonElement(
+        text=label,
+        action_id=PAGE_ACTION,
+        value=value,
+        accessibility_label=clip(f"{label} of {total} actions", 75),
+    )
 
 
 def _who_leads(board: Board, scope: Scope, views: list[ActionView]) -> Reply:
@@ -306,19 +464,39 @@ def _changes(
     )
 
 
-def _dont_know(board: Board, index: PlanIndex, topic: str) -> Reply:
+def _nearest_topics(index: PlanIndex, text: str) -> list[str]:
+    """Up to three work streams or sub-groups nearest to `text`, by shared words."""
     titles = list(
         dict.fromkeys(
             [f"{v.workstream_ref} {v.workstream}" for v in index.views]
             + [s for v in index.views for s in v.subgroups]
         )
     )
-    nearest = process.extract(topic, titles, scorer=fuzz.token_set_ratio, limit=3)
+    found = process.extract(text, titles, scorer=fuzz.token_set_ratio, limit=3, score_cutoff=40)
+    return [t for t, _, _ in found]
+
+
+def _dont_know(board: Board, index: PlanIndex, topic: str) -> Reply:
+    text = DONT_KNOW.format(text=escape(clip(topic, 80)), board=escape(board.short_name))
+    return _not_found(board, index, text, topic)
+
+
+def _nothing_on(board: Board, index: PlanIndex, missing: list[str]) -> Reply:
+    topics = " or ".join(escape(w.upper() if len(w) <= 4 else w) for w in missing[:3])
+    text = NOTHING_ON.format(board=escape(board.short_name), topics=topics)
+    return _not_found(board, index, text, " ".join(missing))
+
+
+def _not_found(board: Board, index: PlanIndex, text: str, topic: str) -> Reply:
     b = BlockBuilder()
-    text = DONT_KNOW.format(text=escape(topic), board=escape(board.short_name))
     lines = [text]
+    nearest = _nearest_topics(index, topic)
     if nearest:
-        lines.append(NEAREST.format(options=", ".join(f"*{escape(t)}*" for t, _, _ in nearest)))
+        lines.append(NEAREST.format(options=", ".join(f"*{escape(t)}*" for t in nearest)))
+    else:
+        streams = list(dict.fromkeys(f"{v.workstream_ref} {v.workstream}" for v in index.views))
+        options = ", ".join(f"*{escape(clip(t, 60))}*" for t in streams[:3])
+        lines.append(COVERS.format(options=options))
     b.section("\n".join(lines))
     b.section(TRY + "\n" + "\n".join(f"• `{escape(q)}`" for q in example_questions(index.views)))
     return Reply(text=text, blocks=b.blocks)

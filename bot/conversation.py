@@ -6,7 +6,7 @@ import json
 import logging
 import re
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from time import monotonic
 from weakref import WeakKeyDictionary
@@ -71,6 +71,7 @@ class Context:
     now: datetime = field(default_factory=now_utc)
     admin_ids: frozenset[str] = frozenset()
     request_key: str | None = None  # Slack's id for this request: a retry records nothing twice
+    page: int = 0  # which ten of a long answer to show ("Show the next 10")
 
 
 def make_context(
@@ -83,6 +84,7 @@ def make_context(
     today: date | None = None,
     admin_ids: frozenset[str] = frozenset(),
     request_key: str | None = None,
+    page: int = 0,
 ) -> Context:
     """Build the asker's context: the board named, else their own, else the default board.
 
@@ -92,7 +94,15 @@ def make_context(
     board = asker_board(session, person, board_name, default_board)
     now = noon_london(today) if today is not None else now_utc()
     return Context(
-        user_id, board, person, channel_id, today or today_london(now), now, admin_ids, request_key
+        user_id,
+        board,
+        person,
+        channel_id,
+        today or today_london(now),
+        now,
+        admin_ids,
+        request_key,
+        page,
     )
 
 
@@ -129,15 +139,19 @@ def ask(session: Session, ctx: Context, text: str) -> Reply:
             try:
                 board = find_board(session, query.topic)
             except UnknownBoard as exc:
-                return Reply(text=escape(str(exc)))
-        return overview(session, ctx, board)
+                if len(query.topic.split()) > 1:  # "a summary of the neglect work"
+                    query = replace(query, intent=Intent.ACTIONS)
+                else:
+                    return Reply(text=escape(str(exc)))
+        if query.intent is Intent.OVERVIEW:
+            return overview(session, ctx, board)
     if query.intent is Intent.PRIORITIES:
         return overview(session, ctx, board, title="Strategic priorities of ")
     if query.intent is Intent.SUBGROUPS:
         return subgroups_reply(session, board)
     person = ctx.person if ctx.person is None or ctx.person.board_id == board.id else None
     views = action_views(session, board)
-    return answers.answer(session, board, person, query, views, ctx.today, ctx.now)
+    return answers.answer(session, board, person, query, views, ctx.today, ctx.now, ctx.page)
 
 
 def _board_in_question(
@@ -182,9 +196,17 @@ def _board_names(session: Session) -> dict[str, int]:
     cached = _NAME_CACHE.get(engine)
     if cached is not None and monotonic() - cached[0] < NAME_CACHE_SECONDS:
         return cached[1]
-    index = {k: v for k, v in board_name_index(session).items() if len(k) > 2}
+    names = {k: v for k, v in board_name_index(session).items() if len(k) > 2}
+    index = {short: v for k, v in names.items() for short in _county_forms(k)} | names
     _NAME_CACHE[engine] = (monotonic(), index)
     return index
+
+
+def _county_forms(name: str) -> list[str]:
+    """How people shorten a county's name: Herefordshire → hereford, herefs; Worcs, Shrops."""
+    if " " in name or not name.endswith("shire") or len(name) < 9:
+        return []
+    return [name[:-5], name[:4] + "s", name[:5] + "s"]
 
 
 def _no_board(session: Session) -> Reply:
@@ -292,6 +314,7 @@ def _lscb_command(session: Session, ctx: Context, rest: str) -> Reply:
         "digest",
         "chair",
         "admin",
+        "pending",
     ):
         person = identity.person_for(session, ctx.user_id, ctx.admin_ids)
         if sub == "away":
@@ -308,7 +331,6 @@ def _lscb_command(session: Session, ctx: Context, rest: str) -> Reply:
             return identity.pending(session, person, ctx.board)
         if sub == "digest":
             return Reply(text=channels.set_schedule(session, person, ctx.board, args))
-        "pending",
         if sub == "channel":
             return Reply(text=channels.link(session, person, ctx.board, ctx.channel_id, args))
         if sub == "channels":
@@ -416,6 +438,7 @@ def respond(
     today: date | None = None,
     admin_ids: frozenset[str] = frozenset(),
     request_key: str | None = None,
+    page: int = 0,
 ) -> tuple[Reply, Context]:
     """Open a session, build the context and answer: the door Slack, console and `say` share.
 
@@ -431,5 +454,6 @@ def respond(
             today=today,
             admin_ids=admin_ids,
             request_key=request_key,
+            page=page,
         )
         return handle(session, ctx, text), ctx

@@ -20,6 +20,7 @@ from bot.clock import LONDON
 from bot.guard import check_note, refusal_message
 from bot.identity import is_board_admin, pending_requests
 from bot.render import Post, escape, fmt_date
+from bot.roles import role_key
 from bot.search import PlanIndex, looks_like_ref, tokens
 from store.models import AuditEvent, Board, Person, PersonSubgroup, ProgressUpdate, Subgroup
 from store.queries import COMPLETE, ActionView, action_views
@@ -58,7 +59,6 @@ NOTE_TOO_LONG = (
     "use `/progress` alone for the form, which takes longer notes."
 )
 PERCENT_RANGE = "Percent complete must be a whole number from 0 to 100."
-REASON_NEEDED = "A new target date needs a reason."
 STATUS_INVALID = "That isn't an update I can record: the status must be red, amber, green or done."
 TEXT_INVALID = (
     "That isn't an update I can record: a note or reason is text of at most {limit} characters."
@@ -67,6 +67,7 @@ DATE_RANGE = "{what} must be between {start} and {end}."
 NOTHING_TO_RECORD = (
     "Nothing to record: give a status, a note, a percentage, a completion or a new target."
 )
+REASON_NEEDED = "A new target date needs a reason."
 KEEP_NOTE = "\nWhat you wrote, to copy into the next try:\n> {note}"
 NO_HISTORY = "No updates yet for *{ref}* {text}."
 
@@ -107,12 +108,12 @@ NOT_STATUSES = {
     "amb",
 }
 MAX_QUICK_NOTE = 1500
-MAX_CANDIDATES = 5
 STATUS_VALUES = frozenset({"red", "amber", "green", COMPLETE})
 MAX_NOTE = 2900  # the form's limit on a note
 MAX_REASON = 500  # and on a re-target reason
 EARLIEST_DATE = date(2000, 1, 1)
 MAX_YEARS_AHEAD = 10  # how far a target date may move
+MAX_CANDIDATES = 5
 
 
 class Refused(Exception):
@@ -236,12 +237,12 @@ class Membership:
 
 
 def _holds(roles: frozenset[str], groups: frozenset[str], view: ActionView) -> bool:
-    leads = {lead.casefold() for lead in view.leads}
+    # One role, however the plan spells it: "LSCB Chair" holds "Chair of LSCB" (bot.roles).
+    leads = {role_key(lead) for lead in (*view.leads, view.lead or "")} - {frozenset()}
     return bool(
-        roles & leads
-        or (view.lead or "").casefold() in roles
+        {role_key(r) for r in roles} & leads
         or groups & set(view.subgroups)
-        or {g.casefold() for g in groups} & leads
+        or {role_key(g) for g in groups} & leads
     )
 
 
@@ -278,7 +279,6 @@ def owners(view: ActionView) -> str:
     return ", ".join(f"*{escape(n)}*" for n in names)
 
 
-# -- recording ---------------------------------------------------------------------------------
 def check_values(change: Change, today: date) -> None:
     """Refuse a change whose values are not ones a person could enter (a crafted payload)."""
     if all(
@@ -308,6 +308,7 @@ def check_values(change: Change, today: date) -> None:
             )
 
 
+# -- recording ---------------------------------------------------------------------------------
 
 
 def find_action(session: Session, board: Board, ref: str) -> ActionView | None:

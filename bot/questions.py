@@ -1,12 +1,27 @@
-"""Turn a plain-words question into a structured Query: what is asked, about whom, for when."""
+"""Turn a plain-words question into a structured Query: what is asked, about whom, for when.
+
+People type in Slack the way they talk: "quick one - hows the neglct toolkit looking?",
+"what r we doing on youth justice stuff", "the board's three priorities?". Reading is in
+three steps, none of which gives up on a word it does not know:
+
+1. normalise: lower case, one kind of quote and dash, casual spellings ("r", "u", "whos"),
+   possessives, then the glossary's phrases ("child sexual exploitation" → cse);
+2. take out what is about *time* (overdue, due in the next 4 weeks, before the end of
+   January, since Monday), resolving named months and days forward from today;
+3. score the cues of each intent (who leads, what changed, priorities, help …) and pick the
+   strongest; whatever is not a cue is left as the topic, for bot.search to weigh against
+   the board's own plan (words the plan never uses are ignored there, not here).
+"""
 
 from __future__ import annotations
 
 import calendar
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
+from functools import lru_cache
 
 from bot.glossary import canonicalise, correct_phrase_words
 
@@ -31,136 +46,302 @@ class DueWindow:
     overdue_only: bool = False
 
 
-@dataclass
+@dataclass(frozen=True)
 class Query:
     intent: Intent
     text: str
-    mine: bool = False
+    mine: bool = False  # "my", "me", "I": the asker's own actions
     topic: str = ""
     due: DueWindow | None = None
     since: date | None = None
     status_asked: bool = False
-    subgroup_cue: bool = False
+    subgroup_cue: bool = False  # words that ask about a group's or role's own work
     team: bool = False  # "we", "our", "us": the asker's own work when they have a role
-    everything: bool = False  # "all actions", "list everything": the whole plan is wanted
+    everything: bool = False  # "all actions", "across the whole plan": the whole plan
+    role_text: str = ""  # a role the asker names for themself: "as the MEG chair", "I'm the …"
+    subject: str = ""  # whose work: "the training group" in "what's the training group doing"
+    head: str = ""  # the subject line of "SCR learning - how do we make sure it changes practice"
 
 
 MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_name) if name}
 MONTHS |= {name.lower(): i for i, name in enumerate(calendar.month_abbr) if name}
 MONTHS["sept"] = 9
 _MONTH = "|".join(sorted(MONTHS, key=len, reverse=True))
-_NUMBERS = {
-    "one": 1,
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-    "ten": 10,
-    "fourteen": 14,
-    "thirty": 30,
-    "a": 1,
+_WEEKDAYS = {name.lower(): i for i, name in enumerate(calendar.day_name)}
+_NUMBER_WORDS = (
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
+    "fifteen sixteen seventeen eighteen nineteen twenty"
+).split()
+_NUMBERS = {w: i for i, w in enumerate(_NUMBER_WORDS)} | {"thirty": 30, "a": 1, "couple": 2}
+_NUM = r"\d+|" + "|".join(sorted(_NUMBERS, key=len, reverse=True))
+MAX_DAYS = 3660  # "the next 99999 days" is read as the next ten years
+MAX_QUESTION = 600  # characters read of a question; a pasted document is not a question
+
+# -- step 1: normalising ----------------------------------------------------------------------
+
+_CASUAL = {
+    "r": "are",
+    "u": "you",
+    "ur": "your",
+    "pls": "please",
+    "plz": "please",
+    "whats": "what is",
+    "wots": "what is",
+    "wot": "what",
+    "hows": "how is",
+    "whos": "who is",
+    "wheres": "where is",
+    "whose": "who is",
+    "thats": "that is",
+    "im": "i am",
+    "ive": "i have",
+    "id": "i would",
+    "ill": "i will",
+    "dont": "do not",
+    "didnt": "did not",
+    "isnt": "is not",
+    "arent": "are not",
+    "wanna": "want to",
+    "gonna": "going to",
+    "abt": "about",
+    "re": "about",
+    "thru": "through",
+    "w/": "with",
+    "b4": "before",
+    "2day": "today",
+    "wk": "week",
+    "wks": "weeks",
+    "mth": "month",
+    "mths": "months",
+    "grp": "group",
+    "grps": "groups",
+    "cttee": "committee",
+    "ctte": "committee",
+    "cttees": "committees",
+    "subgrp": "sub group",
+    "trng": "training",
+    "xmas": "christmas",
+    "info": "information",
+    "gd": "good",
+    "tmrw": "tomorrow",
+    "peoples": "people",
+    "childrens": "children",
+    "subgroup": "sub group",
+    "subgroups": "sub groups",
+    "subcommittee": "sub committee",
+    "subcommittees": "sub committees",
 }
+_CONTRACTIONS = re.compile(r"\b(what|how|who|where|that|it|there|here)'s\b")
+_POSSESSIVE = re.compile(r"(?<=[a-z0-9])(?:'s|s')(?=\s|$)")
+_EDGE_PUNCT = "?!.,;:()[]{}\"*_~`"
 
-# -- phrase patterns (checked in order; each match is removed from the topic) ---------------
 
-HELP_RE = re.compile(
-    r"^(?:help|\?|hi|hello|hey|what can (?:you|i) (?:do|ask)|how do (?:i|you) use|"
-    r"commands|examples?|usage)\b"
+def normalise(text: str) -> str:
+    """Lower case, plain quotes and dashes, casual spellings and possessives undone."""
+    text = unicodedata.normalize("NFKC", text or "").lower()
+    text = re.sub(r"[\u2018\u2019\u02bc`´]", "'", text)
+    text = re.sub(r"[\u2010-\u2015\u2212]", "-", text)
+    text = re.sub(r"<@[a-z0-9]+(?:\|[^>]*)?>", " ", text)  # a mention of the bot
+    text = _CONTRACTIONS.sub(r"\1 is", text)
+    text = re.sub(r"\bi'm\b", "i am", text)
+    text = re.sub(r"\b(i|we|you|they)'(ve|re|ll|d)\b", r"\1 \2", text)
+    words = []
+    for raw in re.split(r"\s+|(?<!\d)/|/(?!\d)|(?<=[a-z])[,;!?]+(?=[a-z])", text):
+        word = raw.strip(_EDGE_PUNCT)
+        if not word:
+            continue
+        if word.endswith("'") or re.fullmatch(r"[a-z0-9&.-]+'s", word):
+            word = _POSSESSIVE.sub("", word)
+        words.append(_CASUAL.get(word, word))
+    return " ".join(" ".join(words).split())
+
+
+# -- step 3: cues -------------------------------------------------------------------------------
+
+_LEAD_WORD = (
+    r"(?:leads?|leading|leadin|led|lead on|responsible|accountable|in charge|owns?|owner|owning|"
+    r"handling|heading|looking after|chairs?|chairing|driving|behind)"
 )
-OVERVIEW_RE = re.compile(
-    r"^(?:plan )?(?:overview|summary)\b(?:\s+(?:of|for))?(?:\s+the)?\s*(?P<rest>.*)$"
-    r"|^(?:the )?(?:whole |business )?plan$"
+_CUES: dict[Intent, tuple[tuple[str, float], ...]] = {
+    Intent.HELP: (
+        (r"^(?:help|\?|commands|examples?|usage|menu|hi|hello|hey|hiya)$", 4),
+        (r"\bwhat (?:can|should) (?:you|i) (?:do|ask)\b", 4),
+        (r"\bhow (?:do|can|should) (?:i|you|we) use\b", 4),
+        (r"\bwhat do you do\b", 4),
+    ),
+    Intent.OVERVIEW: (
+        (r"\b(?:overview|summary|summarise|at a glance)\b", 3),
+        (r"^(?:the )?(?:whole |business |full )?plan$", 4),
+    ),
+    Intent.PRIORITIES: (
+        (r"\b(?:strategic )?(?:priorities|objectives|aims|priority areas)\b", 2.5),
+        (r"\bstrategic priority\b(?! \d)", 2.5),
+    ),
+    Intent.WHO_LEADS: (
+        (r"\bwho\b", 1.5),
+        (rf"\b{_LEAD_WORD}\b", 1),
+        (r"\bwhich (?:sub group|group|team|person|role|agency|committee|panel|officer)\b", 1.5),
+        (r"^(?:the )?(?:lead|leads|owner|owners) (?:for|of|on)\b", 3),
+        (r"\bwho(?: is| are)? (?:the )?(?:lead|owner|chair)\b", 1),
+    ),
+    Intent.CHANGES: (
+        (r"\bwhat (?:has |have )?(?:changed|moved|been updated)\b", 3),
+        (r"\b(?:any|recent|latest|new) (?:changes|updates|movement)\b(?! (?:on|to|about|for) )", 3),
+        (r"^(?:changes|updates|recent changes|latest updates)\b(?! (?:on|to|about|for) )", 3),
+        (r"\bwhat is new\b", 3),
+        (r"\b(?:recently|just) updated\b", 3),
+        (r"\bupdates? (?:received|posted|made|added)\b", 3),
+        (r"\bwho (?:has )?(?:updated|posted)\b", 3),
+    ),
+    Intent.SUBGROUPS: (
+        (r"\b(?:list|which|what) (?:are )?(?:the |all )?(?:sub groups|sub committees)\b", 3),
+        (
+            r"\bwhat (?:sub groups|sub committees|groups|committees) "
+            r"(?:are there|do we have|exist)\b",
+            3,
+        ),
+    ),
+}
+_COMPILED = {
+    intent: tuple((re.compile(p), w) for p, w in cues) for intent, cues in _CUES.items()
+}
+THRESHOLD = {Intent.WHO_LEADS: 2.5, Intent.CHANGES: 3, Intent.HELP: 4}
+
+_ASKING = re.compile(
+    r"\b(?:can|could|would) you (?:please )?(?:tell|show|give|send|list) me\b|"
+    r"\b(?:tell|show|give|send|remind) me\b|\blet me know\b|\bfor me to see\b|\bhelp me\b"
 )
-PRIORITIES_RE = re.compile(
-    r"\b(?:strategic (?:priorities|objectives|aims)|priorities|priority areas|"
-    r"(?:strategic )?objectives)\b"
+_ROLE_INTRO = re.compile(
+    r"^(?:hi |hello |hey |hiya )?(?P<here>[a-z0-9&.' ]{2,40}?) here\b|"
+    r"(?:(?:^|[,.-] )as|\bspeaking as|\bi am|\bi have just started as|\bi just started as|"
+    r"\bjust started as|\bi have taken over as|\btaking over as|\bi have become|"
+    r"\bnewly appointed)"
+    r" (?:the |a |an )?(?:new )?(?P<role>[a-z0-9&.' -]+?)"
+    r"(?=\s*(?:,|-|\.|$| and | so | what | which | how | can | could | is | are | do | does |"
+    r"i | here| for |!|\?))"
 )
-SUBGROUPS_RE = re.compile(r"\b(?:list|which|what) (?:the )?(?:sub[- ]?groups|sub[- ]?committees)\b")
-WHO_RE = re.compile(
-    r"\bwho(?:'s| is| are)? (?:(?:the )?leads?(?:ing)?|responsible|accountable|in charge|owns?|"
-    r"doing|handling|the lead|the owner)(?: (?:for|on|of))?\b|\bwho(?:'s| is| are)? leading\b|"
-    r"\bwhich (?:sub[- ]?group|group|team|person|role) (?:leads|owns|is responsible for)\b"
-    r"|\b(?:lead|leads|owner) (?:for|of|on)\b"
+_MINE = re.compile(r"\b(?:my|mine|me|myself|i)\b")
+_TEAM = re.compile(r"\b(?:we|our|ours|us|ourselves)\b")
+#: Words that say a group's or role's own work is asked about ("the CSE sub group's actions").
+_OWNER_CUE = re.compile(
+    r"\b(?:sub groups?|sub committees?|sub-groups?|sub-committees?|committees?|panels?|sub|"
+    r"groups?|task groups?|ours|theirs|actions? (?:for|of)|remit|own|owns|leads on)\b|'s actions"
 )
-CHANGES_RE = re.compile(
-    r"\b(?:what(?:'s| has| have)? changed|changes|what(?:'s| is) new|recent(?:ly)? updated?s?|"
-    r"latest updates?|updates? (?:received|posted|made)|what(?:'s| has) been updated|"
-    r"any updates|progress updates)\b"
+#: "what is <subject> doing / working on / got on": the subject is whose work is asked about.
+_SUBJECT = re.compile(
+    r"^(?:(?:so|and|ok|right|hi|hey)\s+)*(?:what|how|where|which|anything)?\s*"
+    r"(?:is|are|has|have|does|do|did)?\s*(?:the\s+)?(?P<subject>[a-z0-9&' .-]*?)\s*"
+    r"\b(?:doing|working on|got on|got|up to|do|does|delivering|leading on|covering)\b"
 )
-MINE_RE = re.compile(
-    r"\b(?:my|mine|i am|i'm|am i|do i|i own|i lead|have i|i have|i've|i got|assigned to me|"
-    r"for me|me)\b"
+_EVERYTHING = re.compile(
+    r"\b(?:all|every|everything|whole|entire|full list|across the board|list|show|"
+    r"board-wide|boardwide)\b"
 )
-ASKING_RE = re.compile(r"\b(?:tell me|show me|give me|let me know|remind me|can you tell me)\b")
-STATUS_RE = re.compile(
-    r"\b(?:status|update|updates|progress|where are we|where(?:'s| is)|how(?:'s| is| are)|"
-    r"what(?:'s| is) happening|tell me about|what about|any news|news on|rag)\b"
+_STATUS = re.compile(
+    r"\b(?:doing (?:on|about|with|around|for|to)|working on|(?:work|plans?) (?:on|around)|"
+    r"status|update|updates|progress|where are we|where is|how is|how are|"
+    r"how is it going|happening|tell me about|what about|any news|news on|rag|looking|"
+    r"movement|getting on)\b"
 )
-SUBGROUP_CUE_RE = re.compile(
-    r"\b(?:sub[- ]?groups?|sub[- ]?committees?|committees?|panels?|group|working on|"
-    r"'s actions|actions? (?:for|of)|for the)\b"
+#: Words that ask *how* rather than *what*: never part of a topic.
+_FILLER = re.compile(
+    r"(?<![\w&])(?:status|rag ratings?|rag|update|updates|progress|latest|news|going|getting on|"
+    r"happening|looking|look like|movement|doing|got on|working on|stuff|things|bits|"
+    r"personally|named|down for|down|actually|really|exactly|properly|"
+    r"expected of|expected to|supposed to|meant to|asked of|make sure|making sure|"
+    r"priority(?! \d)|objectives?(?! \d)|work ?streams?(?! \d)|strands?(?! \d)|"
+    r"in (?:the|our) (?:business )?plan|anywhere|at all|(?:the|our|tomorrow|tomorrows|next|"
+    r"last|this|before the|before) board(?: meeting)?|meant to be|supposed to be|meant|"
+    r"delivering|delivered|achieving|achieved|across the (?:whole |entire )?"
+    r"(?:plan|board)|the whole plan|the board|quick one|quick question|question|"
+    r"please|thanks|thank you|cheers|sorry|ta|hi|hello|hey|hiya|good|morning|afternoon|"
+    r"before|after|tomorrow|tonight|today|yesterday|"
+    r"rollout|roll out|at the moment|currently|right now|now|so far|overall|"
+    r"remind|chase|chasing|before the board|before board|for the board meeting|"
+    r"board meeting|meeting|ahead of|area|responsible for|in charge of|"
+    r"sub groups?|sub committees?|sub-groups?|sub-committees?|committee|task group|panel|sub|"
+    r"actions?|items?|tasks?|work|priorities|objectives|plate|on my plate|"
+    r"need to|have to|should|must|get done|deliver|list|show|all|everything|every|whole|"
+    r"involves?|involved|involving|mentions?|mentioned|mentioning|relates? to|related to|"
+    r"relating to|to do with|connected (?:to|with)|"
+    r"who|whom|which|lead|leads|leading|leadin|led|owner|owns?|handling|heading|"
+    r"in charge|accountable)(?![\w&])"
 )
-FILLER_RE = re.compile(
-    r"\b(?:whats|wheres|hows|whos|what(?:'s| is| are)?|show(?: me)?|list|give me|tell me|"
-    r"can you|could you|please|"
-    r"status(?: of)?|update(?:s)? (?:on|for)|progress (?:on|of|with)|where are we (?:with|on)|"
-    r"how(?:'s| is| are) (?:the )?|going|getting on|happening (?:with|on)?|about|any news on|"
-    r"news on|working on|responsible for|in charge of|actions?|items?|tasks?|things?|"
-    r"anything|everything|all|the|for|of|on|with|in|is|are|we|our|board|plan|rag|"
-    r"sub[- ]?groups?|sub[- ]?committees?|committee|update|updates|progress|status|news|latest|"
-    r"stuff|doing|happening|at|pls|plz|please|thanks|thx|cheers|leading|down for|on my plate|"
-    r"work|bits|need to do|need to|to do|should|have to|get done|"
-    r"(?:priority|objective|work ?stream|outcome|number|no\.?)(?= \d))\b"
+
+
+def _score(words: str) -> tuple[Intent, float]:
+    best, best_score = Intent.ACTIONS, 0.0
+    for intent, cues in _COMPILED.items():
+        score = sum(weight for pattern, weight in cues if pattern.search(words))
+        if score >= THRESHOLD.get(intent, 2.5) and score > best_score:
+            best, best_score = intent, score
+    return best, best_score
+
+
+_LEVEL_NUMBER = re.compile(
+    r"\b(priority|objective|outcome|work ?stream|strand|number|no)\.? ("
+    + "|".join(_NUMBER_WORDS[1:])
+    + r")\b"
 )
 
 
 def parse(text: str, today: date) -> Query:
     """Read `text` (a question in plain words) as a Query, with dates relative to `today`."""
-    raw = " ".join(text.lower().replace("’", "'").split()).strip(" ?!.")
+    raw = normalise(text[:MAX_QUESTION])
+    raw = _LEVEL_NUMBER.sub(lambda m: f"{m.group(1)} {_NUMBERS[m.group(2)]}", raw)
     # Glossary first, so "voice of the child" survives the removal of "of" and "the" below.
     words = " ".join(canonicalise(correct_phrase_words(raw)).split())
-
-    if not words or HELP_RE.match(words):
+    if not words:
         return Query(Intent.HELP, raw)
-    overview = OVERVIEW_RE.match(raw)
-    if overview:
-        rest = (overview.group("rest") or "").removesuffix("plan").strip()
-        return Query(Intent.OVERVIEW, raw, topic=rest)
 
     since, words = _since(words, today)
     due: DueWindow | None = None
-    if since is None and not CHANGES_RE.search(words):
+    if since is None:
         due, words = _due_window(words, today)
 
-    intent = Intent.ACTIONS
-    if WHO_RE.search(words):
-        intent = Intent.WHO_LEADS
-        words = WHO_RE.sub(" ", words)
-    elif since is not None or CHANGES_RE.search(words):
-        intent = Intent.CHANGES
-        words = CHANGES_RE.sub(" ", words)
-        if since is None:
-            since = today - timedelta(days=today.weekday())
-    elif SUBGROUPS_RE.search(words):
-        return Query(Intent.SUBGROUPS, raw)
-    elif PRIORITIES_RE.search(words) and not due and not re.search(r"\d", words):
-        rest = FILLER_RE.sub(" ", PRIORITIES_RE.sub(" ", words)).split()
-        if not [w for w in rest if w not in ("are", "list", "our", "the", "board's", "s")]:
-            return Query(Intent.PRIORITIES, raw)
+    role_text = ""
+    intro = _ROLE_INTRO.search(words)
+    if intro:
+        role_text = (intro.group("role") or intro.group("here")).strip()
+        words = (words[: intro.start()] + " " + words[intro.end() :]).strip()
 
-    status_asked = bool(STATUS_RE.search(words))
-    words = ASKING_RE.sub(" ", words)  # "tell me about X" is not about me
-    mine = bool(MINE_RE.search(words))
-    words = MINE_RE.sub(" ", words)
-    team = bool(re.search(r"\b(?:we|our|us)\b", words))
-    everything = bool(re.search(r"\b(?:all|every|everything|whole|list|show)\b", words))
-    subgroup_cue = bool(SUBGROUP_CUE_RE.search(words))
-    words = re.sub(r"\b(\w+)'s\b", r"\1", words)
-    topic = " ".join(FILLER_RE.sub(" ", words).split())
+    intent, _ = _score(words)
+    if intent is not Intent.ACTIONS and intent is not Intent.OVERVIEW:
+        for pattern, _weight in _COMPILED[intent]:
+            words = pattern.sub(" ", words)  # the cue is said; what is left is the subject
+    if since is not None and intent is Intent.ACTIONS:
+        intent = Intent.CHANGES
+    if intent is Intent.CHANGES and since is None:
+        since = today - timedelta(days=today.weekday())
+    if intent is Intent.OVERVIEW:
+        rest = re.sub(r"\b(?:overview|summary|summarise|at a glance|of|for|the|plan)\b", " ", raw)
+        return Query(Intent.OVERVIEW, raw, topic=" ".join(rest.split()))
+
+    words = _ASKING.sub(" ", words)  # "tell me about X" is not about me
+    subgroup_cue = bool(_OWNER_CUE.search(words))
+    subject_match = _SUBJECT.search(words)
+    subject = subject_match.group("subject").strip() if subject_match else ""
+    if re.fullmatch(r"(?:we|they|you|i|it|he|she|us|everyone|people|anyone)?", subject):
+        subject = ""
+    status_asked = bool(_STATUS.search(words))
+    mine = bool(_MINE.search(words))
+    team = bool(_TEAM.search(words))
+    everything = bool(_EVERYTHING.search(words))
+    topic = _topic(words)
+    head = ""
+    parts = re.split(r"\s+[-:]\s+|:\s+", words, maxsplit=1)
+    if len(parts) == 2 and all(p.strip() for p in parts):
+        head = _topic(parts[0])
+    if intent in (Intent.HELP, Intent.PRIORITIES, Intent.SUBGROUPS) and (
+        topic or due or mine or role_text
+    ):
+        # "what are the priorities for neglect", "hi, what's overdue": the rest is the question.
+        intent = Intent.ACTIONS
+    if intent is Intent.ACTIONS and not (topic or due or mine or team or everything or role_text):
+        if re.search(r"\b(?:priorities|objectives|aims)\b", words):
+            intent = Intent.PRIORITIES
+        elif re.search(r"\b(?:sub groups|sub committees)\b", words):
+            intent = Intent.SUBGROUPS
     return Query(
         intent,
         raw,
@@ -172,57 +353,103 @@ def parse(text: str, today: date) -> Query:
         subgroup_cue=subgroup_cue,
         team=team,
         everything=everything,
+        role_text=role_text,
+        subject=subject,
+        head=head if head != topic else "",
     )
 
 
-# -- dates --------------------------------------------------------------------------------------
+_PRONOUNS = re.compile(
+    r"(?<![\w&])(?:i|me|my|mine|myself|we|our|ours|us|ourselves|you|your|they|them|their|it|its|"
+    r"what|when|where|why|how|is|are|am|was|were|be|been|do|does|did|done|has|have|had|"
+    r"can|could|would|will|shall|may|might|the|a|an|of|on|in|at|to|for|with|about|and|or|"
+    r"any|some|there|here|this|that|these|those|yet|still|just|also|so|if|not|no|"
+    r"know|tell|see|find|get|give|need|want|think|wondering|wonder|check|sure|ok|okay|"
+    r"anything|something|one|two|three|four|five|six|seven|eight|nine|ten|new|else)(?![\w&])"
+)
+
+
+def _topic(words: str) -> str:
+    """The question's subject: what is left once cues, filler and pronouns are taken out."""
+    words = _FILLER.sub(" ", words)
+    words = _PRONOUNS.sub(" ", words)
+    words = re.sub(r"(?<![\w.])[-&,.:;!?]+(?![\w])", " ", words)
+    return " ".join(words.split())
+
+
+# -- step 2: dates --------------------------------------------------------------------------------
+
+_OVERDUE = re.compile(
+    r"\b(?:over ?due|overdue|late|running late|slipped|slipping|past (?:their |the |its )?"
+    r"(?:due|target|deadline)(?: dates?)?|behind(?: schedule)?|missed (?:their |the |its )?"
+    r"(?:deadlines?|targets?|target dates?|dates?)|out of date|not (?:done|completed|met) on time|"
+    r"(?:should|ought to|supposed to) (?:have|of) (?:been )?(?:done|finished|completed|delivered)"
+    r"(?: by now)?|by now)\b"
+)
 
 
 def _due_window(words: str, today: date) -> tuple[DueWindow | None, str]:
     week_start = today - timedelta(days=today.weekday())
     month_end = today.replace(day=calendar.monthrange(today.year, today.month)[1])
 
-    patterns: list[tuple[str, object]] = [
+    patterns: list[tuple[re.Pattern[str], object]] = [
+        (_OVERDUE, lambda m: DueWindow(None, today - timedelta(days=1), "overdue", True)),
         (
-            r"\b(?:over ?due|late|past (?:their |the )?(?:due|target)(?: dates?)?|behind schedule|"
-            r"missed (?:their |the )?(?:deadlines?|targets?|target dates?)|out of date)\b",
-            lambda m: DueWindow(None, today - timedelta(days=1), "overdue", overdue_only=True),
-        ),
-        (
-            r"\bdue (?:in |within )?(?:the )?next (\d+|\w+) (days?|weeks?|months?)\b|"
-            r"\bdue within (\d+|\w+) (days?|weeks?|months?)\b|"
-            r"\bnext (\d+|\w+) (days?|weeks?|months?)\b",
+            re.compile(
+                rf"\b(?:due |coming up |deadlines? )?(?:in |within |over )?(?:the )?"
+                rf"(?:next|coming|following) ({_NUM}) (days?|weeks?|months?|fortnights?)\b|"
+                rf"\b(?:due )?within ({_NUM}) (days?|weeks?|months?|fortnights?)\b|"
+                rf"\bdue in ({_NUM}) (days?|weeks?|months?|fortnights?)\b"
+            ),
             _next_n(today),
         ),
         (
-            r"\b(?:due )?this week\b",
+            re.compile(
+                r"\b(?:due )?(?:in |within |over )?the (?:next|coming) (week|fortnight|month)\b"
+            ),
+            lambda m: _next_n(today)(re.match(r"(1) (\w+)", f"1 {m.group(1)}")),
+        ),
+        (
+            re.compile(
+                rf"\b(?:(?:due|coming up|deadlines?|happening|planned) )?(?:in|during|for) "
+                rf"((?:{_MONTH})(?: \d{{4}})?)\b|\bdue ((?:{_MONTH})(?: \d{{4}})?)\b"
+            ),
+            lambda m: _in_month(m.group(1) or m.group(2), today),
+        ),
+        (
+            re.compile(r"\b(?:due )?this week\b"),
             lambda m: DueWindow(today, week_start + timedelta(days=6), "due this week"),
         ),
         (
-            r"\b(?:due )?next week\b",
+            re.compile(r"\b(?:due )?next week\b"),
             lambda m: DueWindow(
                 week_start + timedelta(days=7), week_start + timedelta(days=13), "due next week"
             ),
         ),
-        (r"\b(?:due )?this month\b", lambda m: DueWindow(today, month_end, "due this month")),
-        (r"\b(?:due )?next month\b", lambda m: _next_month(today)),
         (
-            r"\bdue (?:soon|shortly)\b|\bcoming up\b|\bupcoming\b",
+            re.compile(r"\b(?:due )?this month\b"),
+            lambda m: DueWindow(today, month_end, "due this month"),
+        ),
+        (re.compile(r"\b(?:due )?next month\b"), lambda m: _next_month(today)),
+        (
+            re.compile(r"\bdue (?:soon|shortly)\b|\bcoming up\b|\bupcoming\b|\bdue imminently\b"),
             lambda m: DueWindow(today, today + timedelta(days=14), "due in the next 14 days"),
         ),
-        (r"\b(?:due )?(?:today)\b", lambda m: DueWindow(today, today, "due today")),
+        (re.compile(r"\b(?:due )?today\b"), lambda m: DueWindow(today, today, "due today")),
         (
-            r"\bdue (?:before|by|until|ahead of|no later than) (.+?)(?=$| for | from | in (?!\d))",
-            lambda m: _before(m.group(1), today),
-        ),
-        (
-            rf"\b(?:before|by) ((?:the )?(?:end of )?(?:\d{{1,2}}(?:st|nd|rd|th)? )?(?:{_MONTH})"
-            rf"(?: \d{{4}})?|\d{{4}}-\d{{2}}-\d{{2}}|\d{{1,2}}/\d{{1,2}}/\d{{2,4}})\b",
-            lambda m: _before(m.group(1), today),
+            re.compile(
+                rf"\b(?:due |deadline |deadlines )?(?:before|by|until|till|ahead of|no later than|"
+                rf"prior to|up to) (?:the )?((?:end of |start of |beginning of )?"
+                rf"(?:(?:\d{{1,2}}(?:st|nd|rd|th)? (?:of )?)?(?:{_MONTH})(?: \d{{4}})?|"
+                rf"\d{{4}}-\d{{2}}-\d{{2}}|\d{{1,2}}[/.]\d{{1,2}}[/.]\d{{2,4}}|"
+                rf"(?:next |this )?(?:{'|'.join(_WEEKDAYS)})|christmas|easter|"
+                rf"(?:the )?end of (?:the )?(?:year|month|quarter|financial year)))\b"
+            ),
+            lambda m: _before(m.group(1), today, strictly="before" in m.group(0)),
         ),
     ]
     for pattern, build in patterns:
-        match = re.search(pattern, words)
+        match = pattern.search(words)
         if match:
             window = build(match)  # type: ignore[operator]
             if window is not None:
@@ -230,15 +457,30 @@ def _due_window(words: str, today: date) -> tuple[DueWindow | None, str]:
     return None, words
 
 
+def _count(text: str) -> int | None:
+    if text.isdigit():
+        return int(text[:9])  # a number too big for a date is capped below
+    return _NUMBERS.get(text)
+
+
+def _days(n: int, unit: str) -> int:
+    per = {"d": 1, "w": 7, "f": 14, "m": 30}[unit[0]]
+    return min(n * per, MAX_DAYS)
+
+
 def _next_n(today: date):  # noqa: ANN202 - a small closure factory
-    def build(match: re.Match[str]) -> DueWindow | None:
+    def build(match: re.Match[str] | None) -> DueWindow | None:
+        if match is None:
+            return None
         groups = [g for g in match.groups() if g]
-        count_text, unit = groups[0], groups[1]
-        n = int(count_text) if count_text.isdigit() else _NUMBERS.get(count_text)
+        n = _count(groups[0])
         if n is None:
             return None
-        days = n * {"d": 1, "w": 7, "m": 30}[unit[0]]
-        return DueWindow(today, today + timedelta(days=days), f"due in the next {n} {unit}")
+        unit = groups[1]
+        days = _days(n, unit)
+        noun = unit.rstrip("s") + ("s" if n != 1 else "")
+        label = f"due in the next {n} {noun}" if days < MAX_DAYS else "due in the next ten years"
+        return DueWindow(today, today + timedelta(days=days), label)
 
     return build
 
@@ -249,54 +491,87 @@ def _next_month(today: date) -> DueWindow:
     return DueWindow(first, last, "due next month")
 
 
-def _before(text: str, today: date) -> DueWindow | None:
-    day = parse_date(text, today, end_of_month=True)
+def _in_month(text: str, today: date) -> DueWindow | None:
+    end = parse_date(text, today, end_of_month=True)
+    if end is None:
+        return None
+    start = end.replace(day=1)
+    return DueWindow(start, end, f"due in {end:%B %Y}")
+
+
+def _before(text: str, today: date, *, strictly: bool = False) -> DueWindow | None:
+    """Due by `text` ("by March": to the end of March), or strictly before it ("before March":
+    to the end of February; "before 1 March": to 28 February)."""
+    end_of = bool(re.search(r"\bend of\b", text))
+    strictly = strictly and not end_of  # "before the end of January" includes 31 January
+    whole_month = strictly and not _exact(text)
+    day = parse_date(text, today, end_of_month=not whole_month)
     if day is None:
         return None
-    return DueWindow(
-        None,
-        day - timedelta(days=1) if _exact(text) else day,
-        f"due by {day.strftime('%-d %b %Y')}",
-    )
+    end = day - timedelta(days=1) if strictly else day
+    if end < today:
+        return None
+    # "Due before March" is about what is coming up; what is already late is "overdue".
+    word = "before" if strictly else "by"
+    return DueWindow(today, end, f"due {word} {day.strftime('%-d %b %Y')}")
 
 
 def _exact(text: str) -> bool:
-    return bool(re.search(r"\d{1,2}(?:st|nd|rd|th)? |\d{4}-\d{2}-\d{2}|\d/", text))
+    return bool(re.search(r"\d{1,2}(?:st|nd|rd|th)? |\d{4}-\d{2}-\d{2}|\d/|\d\.", text))
 
 
 def _since(words: str, today: date) -> tuple[date | None, str]:
-    match = re.search(r"\bsince (.+?)$", words)
+    match = re.search(r"\b(?:since|from) (?:the )?(.+?)$", words)
     if match:
         text = match.group(1)
         day: date | None
-        if text in ("last week",):
+        if text.startswith("last week"):
             day = today - timedelta(days=today.weekday() + 7)
-        elif text in ("last month",):
+        elif text.startswith("last month"):
             day = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
-        elif text in ("yesterday",):
+        elif text.startswith("yesterday"):
             day = today - timedelta(days=1)
+        elif text.startswith("the last board") or text.startswith("last board"):
+            day = None
         else:
-            day = parse_date(text, today, end_of_month=False)
+            day = parse_date(text, today, end_of_month=False, past=True)
         if day is not None:
             return day, words[: match.start()].strip()
-    match = re.search(r"\b(?:in )?(?:the )?(?:last|past) (\d+|\w+) (days?|weeks?|months?)\b", words)
+    match = re.search(
+        rf"\b(?:in |over |during )?(?:the )?(?:last|past|previous) ({_NUM}) "
+        rf"(days?|weeks?|months?|fortnights?)\b",
+        words,
+    )
     if match:
-        n = int(match.group(1)) if match.group(1).isdigit() else _NUMBERS.get(match.group(1))
+        n = _count(match.group(1))
         if n:
-            days = n * {"d": 1, "w": 7, "m": 30}[match.group(2)[0]]
-            return today - timedelta(days=days), (words[: match.start()] + words[match.end() :])
-    match = re.search(r"\b(?:this|last) week\b", words)
-    if match and CHANGES_RE.search(words):
-        start = today - timedelta(days=today.weekday())
-        if "last" in match.group(0):
-            start -= timedelta(days=7)
-        return start, words[: match.start()] + words[match.end() :]
+            start = today - timedelta(days=_days(n, match.group(2)))
+            return start, (words[: match.start()] + " " + words[match.end() :]).strip()
+    change_words = re.search(r"\b(?:changed|changes|updated|updates|new|moved)\b", words)
+    match = re.search(r"\b(?:this|last|past) (week|month)\b", words)
+    if match and change_words and not _OVERDUE.search(words):
+        if match.group(1) == "week":
+            start = today - timedelta(days=today.weekday())
+            if not match.group(0).startswith("this"):
+                start -= timedelta(days=7)
+        else:
+            start = today.replace(day=1)
+            if not match.group(0).startswith("this"):
+                start = (start - timedelta(days=1)).replace(day=1)
+        return start, (words[: match.start()] + " " + words[match.end() :]).strip()
     return None, words
 
 
-def parse_date(text: str, today: date, *, end_of_month: bool) -> date | None:
-    """'2019-03-31', '31/3/19', '31 March 2019', 'March 2019', 'end of March', 'March'."""
-    text = text.strip().lower().removeprefix("the ").removeprefix("end of ").strip()
+def parse_date(
+    text: str, today: date, *, end_of_month: bool, past: bool = False
+) -> date | None:
+    """'2019-03-31', '31/3/19', '31 March 2019', 'March 2019', 'end of March', 'next Friday'.
+
+    A month or day named without a year is the next one from `today` (the last one with
+    past=True), so "end of January" asked in December means the coming January.
+    """
+    text = " ".join(text.strip().lower().split())
+    text = re.sub(r"^(?:the )?(?:end|start|beginning) of (?:the )?", "", text)
     m = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", text)
     if m:
         return _safe_date(int(m[1]), int(m[2]), int(m[3]))
@@ -304,15 +579,68 @@ def parse_date(text: str, today: date, *, end_of_month: bool) -> date | None:
     if m:
         year = int(m[3]) + (2000 if len(m[3]) == 2 else 0)
         return _safe_date(year, int(m[2]), int(m[1]))
-    m = re.fullmatch(rf"(?:(\d{{1,2}})(?:st|nd|rd|th)? )?(?:of )?({_MONTH})(?: (\d{{4}}))?", text)
+    m = re.fullmatch(rf"(?:(\d{{1,2}})(?:st|nd|rd|th)? )?(?:of )?({_MONTH})(?:,? (\d{{4}}))?", text)
     if m:
         month = MONTHS[m[2]]
-        year = int(m[3]) if m[3] else today.year
-        if m[1]:
-            return _safe_date(year, month, int(m[1]))
+        day_given = int(m[1]) if m[1] else None
+        year = int(m[3]) if m[3] else _forward_year(today, month, day_given, past=past)
+        if day_given:
+            return _safe_date(year, month, day_given)
         day = calendar.monthrange(year, month)[1] if end_of_month else 1
         return date(year, month, day)
-    return None
+    if re.fullmatch(r"year|financial year|quarter|month", text):
+        return _end_of(text, today)
+    if text == "christmas":
+        return date(_forward_year(today, 12, 25, past=past), 12, 25)
+    return _words_date(text, today, past)
+
+
+def _forward_year(today: date, month: int, day: int | None, *, past: bool) -> int:
+    """The year of the next (or, with past=True, the last) `month` as seen from `today`."""
+    if past:
+        return today.year if (month, day or 1) <= (today.month, today.day) else today.year - 1
+    return today.year if (month, day or 31) >= (today.month, today.day) else today.year + 1
+
+
+def _end_of(text: str, today: date) -> date:
+    if text == "month":
+        return today.replace(day=calendar.monthrange(today.year, today.month)[1])
+    if text == "quarter":
+        q_end_month = ((today.month - 1) // 3 + 1) * 3
+        return date(today.year, q_end_month, calendar.monthrange(today.year, q_end_month)[1])
+    if text == "financial year":
+        return date(today.year + (today.month > 3), 3, 31)
+    return date(today.year, 12, 31)
+
+
+_DATE_WORDS = re.compile(
+    rf"(?:(?:next|last|this|coming) )?(?:{'|'.join(_WEEKDAYS)}|week|month|year)|"
+    r"today|tomorrow|yesterday|tonight|"
+    rf"(?:{_NUM}) (?:days?|weeks?|months?|years?) (?:ago|time|from now)|"
+    r"(?:in )?(?:a|one|two|three|four|six) (?:weeks?|months?)(?: time)?"
+)
+
+
+@lru_cache(maxsize=1024)
+def _words_date(text: str, today: date, past: bool) -> date | None:
+    """Weekdays, holidays and other words, through dateparser (loaded only when needed)."""
+    if not _DATE_WORDS.fullmatch(text):
+        return None  # dateparser is slow on text that is not a date: ask it only about dates
+    import dateparser  # ~150 ms to import: only questions with such dates pay for it
+
+    from bot.clock import noon_london
+
+    settings: dict[str, object] = {
+        "PREFER_DATES_FROM": "past" if past else "future",
+        "RELATIVE_BASE": noon_london(today).replace(tzinfo=None),
+        "PREFER_DAY_OF_MONTH": "last",
+        "REQUIRE_PARTS": [],
+    }
+    try:
+        found = dateparser.parse(text, languages=["en"], settings=settings)  # type: ignore[arg-type]
+    except (ValueError, OverflowError):
+        return None
+    return found.date() if found is not None else None
 
 
 def _safe_date(year: int, month: int, day: int) -> date | None:

@@ -1,22 +1,33 @@
 """Find the actions a few words are about: refs, glossary terms and typos, at every plan level.
 
-A query's content words are matched against each action's own text and the titles of its
-work stream, priority and sub-groups; an action scores the share of the query (weighted by
-rarity) that any one of those covers. The best-scoring actions win, so "neglect strategy"
-finds every action of the work stream "Implementation of Neglect Strategy".
+Each action is a small document of fields: its own text, its work stream's and priority's
+titles, its sub-groups, its outcomes (and, when asked who does what, its leads). A question's
+words are stemmed (Snowball), mapped through the glossary, corrected to the board's own
+vocabulary when misspelt, and weighted by how rare they are in *this* board's plan (BM25's
+inverse document frequency), with a prior that discounts words every plan uses ("strategy",
+"board", "audit"). An action scores the weighted share of the question's words that it covers
+in any of its fields. Words the plan never uses are ignored rather than held against a match;
+a safeguarding topic the plan never mentions is reported as missing instead (see
+`Search.missing`).
+
+Selection keeps the actions that tie with the best score (within a small tolerance), so a
+question naming a work stream's title gets the whole work stream, and a question whose only
+shared word is incidental ("strategy") gets nothing rather than a weak guess.
 """
 
 from __future__ import annotations
 
 import math
 import re
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
+import snowballstemmer
 from rapidfuzz import fuzz, process
 
-from bot.glossary import canonicalise
+from bot.glossary import SYNONYMS, TOPICS, canonicalise
 from store.queries import ActionView
 
 _STOPWORDS = (
@@ -24,22 +35,57 @@ _STOPWORDS = (
     "does doing done for from get give going got has have how i in into is it its let list me "
     "my of on or our please show so some tell than that the their them then there these they "
     "this those to up us was we were what whats what's when where which who whom why will with "
-    "would you your yours our ours re s"
+    "would you your yours ours re s im i'm ive i've pls plz thanks thx cheers hi hello hey "
+    "quick one just also re: need needs want know think looking look like stuff things thing "
+    "bits bit wondering wonder curious r u ur ya yeah ok okay hiya morning afternoon evening "
+    "team folks guys currently now still yet again really actually anyway lot lots much "
+    "many more most very whats hows whos wheres"
 )
 STOPWORDS = frozenset(_STOPWORDS.split())
 
+#: Words every safeguarding plan uses: they may narrow a match but never make one on their own.
+_GENERAL = (
+    "strategy strategic board plan plans work review reviews audit develop development ensure "
+    "improve improvement safeguarding safeguard child children young people partner partners "
+    "partnership agency agencies multi service services practice support process processes "
+    "arrangement arrangements report reports reporting group groups sub committee meeting "
+    "meetings monitor monitoring local area areas lscb scb cyp key effective effectiveness "
+    "across including include within implement implementation progress update new"
+)
+GENERAL_WEIGHT = 0.35
+
 _TOKEN = re.compile(r"[a-z0-9]+(?:[&.][a-z0-9]+)*")
 _REF = re.compile(r"^(?:[a-z]?\d+(?:\.\d+)*[a-z]?|[a-z]\d*)$")
-FUZZY_MIN = 84  # rapidfuzz ratio for a typo to count as the word ("negelct" → "neglect")
 FUZZY_MIN_LONG = 80  # five letters and more can take one slip ("abuze", "licencing")
+MAX_WORDS = 40  # a question's distinct content words considered; a pasted essay is cut here
+TIE = 0.06  # actions scoring within this of the best are as good an answer
+_STEMMER = snowballstemmer.stemmer("english")
 
 
+@lru_cache(maxsize=65_536)
 def stem(word: str) -> str:
-    """A light English stemmer: enough to make 'exploited' meet 'exploitation'."""
-    for suffix in ("ations", "ation", "ings", "ing", "ies", "ed", "es", "s", "al", "ly"):
-        if len(word) - len(suffix) >= 4 and word.endswith(suffix):
-            return word[: -len(suffix)]
-    return word
+    """The word's Snowball (Porter 2) stem; glossary tokens and refs are kept as they are."""
+    if word in _GLOSSARY_TOKENS or any(c.isdigit() for c in word) or "&" in word:
+        return word
+    return str(_STEMMER.stemWord(word))
+
+
+_GLOSSARY_TOKENS = frozenset(SYNONYMS)
+GENERAL = frozenset(stem(w) for w in _GENERAL.split())
+#: Glossary tokens and named topics (stemmed, one word each): a question naming one the plan
+#: lacks is about something the plan does not cover.
+TOPIC_TERMS = frozenset(_GLOSSARY_TOKENS) | frozenset(
+    stem(t) for t in TOPICS if " " not in t and "-" not in t
+)
+_TOPIC_WORDS = sorted(
+    {w for t in TOPICS for w in re.findall(r"[a-z]+", t) if len(w) > 4}
+    | {w for phrases in SYNONYMS.values() for p in phrases for w in p.split() if len(w) > 4}
+)
+
+
+def words_of(text: str) -> list[str]:
+    """Canonical content words of `text` as written (glossary applied, not stemmed)."""
+    return [t for t in _TOKEN.findall(canonicalise(text)) if t not in STOPWORDS]
 
 
 def tokens(text: str, keep: bool = False) -> list[str]:
@@ -47,111 +93,252 @@ def tokens(text: str, keep: bool = False) -> list[str]:
     return [stem(t) for t in _TOKEN.findall(canonicalise(text, keep)) if t not in STOPWORDS]
 
 
-TOPIC_FIELDS = frozenset({"action", "work stream", "priority", "sub-group"})
+TOPIC_FIELDS = frozenset({"action", "work stream", "priority", "sub-group", "outcomes"})
+TITLE_FIELDS = frozenset({"work stream", "priority"})
 ALL_FIELDS = TOPIC_FIELDS | {"lead"}
+FIELD_WEIGHT = {
+    "action": 1.0,
+    "work stream": 1.0,
+    "priority": 1.0,
+    "sub-group": 0.5,  # the owning group's name says who does it more than what it is about
+    "outcomes": 0.6,
+    "lead": 1.0,
+}
+SPREAD = 0.9  # a match spread over several fields counts a little less than one in one field
 
 
 @dataclass(frozen=True)
 class Hit:
     view: ActionView
     score: float
-    via: str  # "ref", "action", "work stream", "priority", "sub-group"
+    via: str  # the field that carried most of the match: "action", "work stream", …
+
+
+@dataclass
+class Search:
+    """What a search found, and what it could not place in the plan."""
+
+    hits: list[Hit] = field(default_factory=list)
+    known: list[str] = field(default_factory=list)  # the question's words the plan uses
+    ignored: list[str] = field(default_factory=list)  # words the plan never uses (skipped)
+    missing: list[str] = field(default_factory=list)  # safeguarding topics the plan lacks
+
+    @property
+    def best(self) -> float:
+        return self.hits[0].score if self.hits else 0.0
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """What a board's plan text says, word by word: built once per distinct plan text."""
+
+    fields: tuple[dict[str, frozenset[str]], ...]
+    idf: dict[str, float]
+    spellings: dict[str, str]
+
+    @classmethod
+    def build(cls, views: Sequence[ActionView]) -> Vocabulary:
+        all_fields: list[dict[str, frozenset[str]]] = []
+        doc_freq: dict[str, int] = {}
+        for view in views:
+            fields = {
+                "action": frozenset(cached_tokens(view.text)),
+                "work stream": frozenset(cached_tokens(view.workstream)),
+                "priority": frozenset(cached_tokens(view.priority or "")),
+                "sub-group": frozenset(w for s in view.subgroups for w in cached_tokens(s)),
+                "outcomes": frozenset(cached_tokens(view.outcomes or "")),
+                "lead": frozenset(w for lead in view.leads for w in cached_tokens(lead)),
+            }
+            all_fields.append(fields)
+            for word in frozenset().union(*fields.values()):
+                doc_freq[word] = doc_freq.get(word, 0) + 1
+        n = max(len(views), 1)
+        # BM25's idf, floored above zero: a word in every action still counts a little.
+        idf = {
+            w: max(math.log(1 + (n - df + 0.5) / (df + 0.5)), 0.05) for w, df in doc_freq.items()
+        }
+        # Unstemmed spellings too: "exploitaton" is nearer "exploitation" than its stem.
+        spellings: dict[str, str] = {}
+        for view in views:
+            for text in (view.text, view.workstream, view.priority or "", *view.subgroups):
+                spellings.update(cached_spellings(text))
+            for name in view.leads:
+                spellings.update(cached_spellings(name))
+        return cls(tuple(all_fields), idf, spellings)
+
+
+def plan_text_key(views: Sequence[ActionView]) -> tuple[object, ...]:
+    """What the search depends on in `views`: their words, not their statuses or dates."""
+    return tuple(
+        (v.board, v.ref, v.text, v.workstream, v.priority, v.subgroups, v.leads, v.outcomes)
+        for v in views
+    )
+
+
+#: Vocabularies by plan text: a progress update changes a status, not the words, so questions
+#: between plan edits reuse one. Bounded so a deployment of many boards stays in memory.
+_VOCABULARIES: OrderedDict[tuple[object, ...], Vocabulary] = OrderedDict()
+CACHE_BOARDS = 2048
+
+
+def vocabulary_for(views: Sequence[ActionView]) -> Vocabulary:
+    """The (cached) vocabulary of these actions' plan text."""
+    key = plan_text_key(views)
+    found = _VOCABULARIES.get(key)
+    if found is None:
+        found = _VOCABULARIES[key] = Vocabulary.build(views)
+        if len(_VOCABULARIES) > CACHE_BOARDS:
+            _VOCABULARIES.popitem(last=False)
+    else:
+        _VOCABULARIES.move_to_end(key)
+    return found
 
 
 class PlanIndex:
-    """Per-board search structures, built from the board's action views."""
+    """Per-board search structures over the board's action views (their words cached)."""
 
     def __init__(self, views: Sequence[ActionView]) -> None:
         self.views = list(views)
-        self.fields: list[list[tuple[str, frozenset[str]]]] = []
-        doc_freq: dict[str, int] = {}
-        for view in self.views:
-            own = frozenset(cached_tokens(view.text))
-            fields = [("action", own)]
-            fields.append(("work stream", frozenset(cached_tokens(view.workstream))))
-            if view.priority:
-                fields.append(("priority", frozenset(cached_tokens(view.priority))))
-            for name in view.subgroups:
-                fields.append(("sub-group", frozenset(cached_tokens(name))))
-            if view.lead:
-                fields.append(("lead", frozenset(cached_tokens(view.lead))))
-            self.fields.append(fields)
-            for word in frozenset().union(*(f for _, f in fields)):
-                doc_freq[word] = doc_freq.get(word, 0) + 1
-        n = max(len(self.views), 1)
-        self.idf = {w: math.log(1 + n / df) for w, df in doc_freq.items()}
+        vocabulary = vocabulary_for(self.views)
+        self.fields = vocabulary.fields
+        self.idf = vocabulary.idf
+        self.spellings = vocabulary.spellings
         self.vocabulary = list(self.idf)
-        # Unstemmed spellings too: "exploitaton" is nearer "exploitation" than its stem "exploit".
-        self.spellings: dict[str, str] = {}
-        for view in self.views:
-            self.spellings.update(cached_spellings(view.text))
-            self.spellings.update(cached_spellings(view.workstream))
+        self._position = {id(view): i for i, view in enumerate(self.views)}
+        self._refs: dict[tuple[str, str], list[ActionView]] = {}
+
+    def weight(self, word: str) -> float:
+        """How much `word` says about what a question is after, on this board."""
+        return self.idf.get(word, 0.0) * (GENERAL_WEIGHT if word in GENERAL else 1.0)
+
+    def strong(self, word: str) -> bool:
+        """A word that can carry a match on its own (not one every plan uses)."""
+        return word in self.idf and word not in GENERAL
 
     def correct(self, word: str) -> str | None:
-        """The plan's own word nearest to `word` (typos), or None when nothing is close."""
-        if word in self.idf:
-            return word
-        if len(word) < 4 or not self.vocabulary:
+        """The plan's own word (stemmed) for `word`: itself, a plural, a typo or a prefix."""
+        stemmed = stem(word)
+        if stemmed in self.idf:
+            return stemmed
+        if word in self.spellings:
+            return self.spellings[word]
+        if word.endswith("s") and stem(word[:-1]) in self.idf:
+            return stem(word[:-1])  # "jcrs" → "jcr": the stemmer keeps acronyms' plurals
+        if len(word) < 4 or not self.vocabulary or stemmed in TOPIC_TERMS:
             return None
-        cutoff = FUZZY_MIN if len(word) < 5 else FUZZY_MIN_LONG
-        best = process.extractOne(word, self.vocabulary, scorer=fuzz.ratio, score_cutoff=cutoff)
-        if best:
-            return str(best[0])
-        raw = process.extractOne(word, list(self.spellings), scorer=fuzz.ratio, score_cutoff=cutoff)
-        return self.spellings[raw[0]] if raw else None
+        if len(word) >= 5:  # four letters are too few to guess a typo from ("down", "own")
+            raw = process.extractOne(
+                word, list(self.spellings), scorer=fuzz.ratio, score_cutoff=FUZZY_MIN_LONG
+            )
+            if raw:
+                return self.spellings[raw[0]]
+        prefixed = {self.spellings[w] for w in self.spellings if w.startswith(word)}
+        if len(prefixed) == 1:  # "perf" → performance, "safeg" → safeguarding
+            return prefixed.pop()
+        return None
+
+    def missing_topic(self, word: str) -> str | None:
+        """The safeguarding topic `word` names (typos allowed) when the plan never uses it."""
+        stemmed = stem(word)
+        if stemmed in TOPIC_TERMS:
+            return word
+        if len(word) < 5:
+            return None
+        best = process.extractOne(word, _TOPIC_WORDS, scorer=fuzz.ratio, score_cutoff=85)
+        return str(best[0]) if best else None
 
     def split(self, word: str) -> list[str]:
         """A run-together word the plan writes as two ("scorecards" → "score", "card")."""
         for i in range(3, len(word) - 2):
             left, right = stem(word[:i]), stem(word[i:])
-            if left in self.idf and right in self.idf:
+            if self.strong(left) and self.strong(right):
                 return [left, right]
         return []
 
     def by_ref(self, ref: str) -> list[ActionView]:
         """Actions whose ref is `ref`, or all actions of the work stream or priority so numbered."""
+        if not self._refs:
+            levels = (("action", "ref"), ("stream", "workstream_ref"), ("priority", "priority_ref"))
+            for level, key in levels:
+                for view in self.views:
+                    number = (getattr(view, key) or "").lower()
+                    self._refs.setdefault((level, number), []).append(view)
         ref = ref.lower().rstrip(".")
-        exact = [v for v in self.views if v.ref.lower() == ref]
-        if exact:
-            return exact
-        stream = [v for v in self.views if v.workstream_ref.lower() == ref]
-        if stream:
-            return stream
-        return [v for v in self.views if (v.priority_ref or "").lower() == ref]
+        for level in ("action", "stream", "priority"):
+            if (level, ref) in self._refs:
+                return self._refs[(level, ref)]
+        return []
+
+    def resolve(self, words: Iterable[str]) -> Search:
+        """Map a question's words onto the plan's vocabulary; nothing is scored yet."""
+        result = Search()
+        for word in list(dict.fromkeys(words))[:MAX_WORDS]:
+            fixed = self.correct(word)
+            found = [fixed] if fixed else self.split(word)
+            topic = None if found else self.missing_topic(word)
+            if found:
+                result.known += [w for w in found if w not in result.known]
+            elif topic:
+                result.missing.append(topic)
+            else:
+                result.ignored.append(word)
+        return result
 
     def search(self, words: Iterable[str], fields: frozenset[str] = TOPIC_FIELDS) -> list[Hit]:
-        """Actions best covering `words` (already tokenised); ties all returned, plan order.
+        """The actions best covering `words` (already tokenised); ties returned in plan order."""
+        return self.find(list(words), fields).hits
 
-        By default only what an action is about counts (its text, work stream, priority and
-        sub-groups); pass ALL_FIELDS to let its lead's name count too.
-        """
-        query: list[str] = []
-        unknown: list[str] = []
-        for word in words:
-            fixed = [self.correct(word)] if self.correct(word) else self.split(word)
-            if not fixed:
-                unknown.append(word)
-            query += [w for w in fixed if w and w not in query]
-        if not query:
-            return []
-        # Words the plan never uses still count against the match, at an average weight.
-        avg = sum(self.idf.values()) / len(self.idf)
-        total = sum(self.idf[w] for w in query) + avg * len(unknown)
-        hits: list[Hit] = []
+    def find(self, words: list[str], fields: frozenset[str] = TOPIC_FIELDS) -> Search:
+        """Resolve and score `words`; `hits` holds the tying best actions, best first."""
+        result = self.resolve(words)
+        query = result.known
+        total = sum(self.weight(w) for w in query)
+        if not query or total <= 0:
+            return result
+        strong = {w for w in query if self.strong(w)}
+        scored: list[Hit] = []
         for view, view_fields in zip(self.views, self.fields, strict=True):
-            best, via = 0.0, ""
-            for name, field_words in view_fields:
-                if name not in fields:
+            spread, carried = 0.0, dict[str, float]()
+            for word in query:
+                best_field = max(
+                    (f for f in fields if word in view_fields[f]),
+                    key=lambda f: FIELD_WEIGHT[f],
+                    default=None,
+                )
+                if best_field is None:
                     continue
-                covered = sum(self.idf[w] for w in query if w in field_words)
-                if covered > best:
-                    best, via = covered, name
-            if best:
-                hits.append(Hit(view, best / total, via))
-        if not hits:
-            return []
-        top = max(h.score for h in hits)
-        return [h for h in hits if h.score >= top - 1e-9]
+                spread += self.weight(word) * FIELD_WEIGHT[best_field]
+                for f in fields:
+                    if word in view_fields[f]:
+                        carried[f] = carried.get(f, 0.0) + self.weight(word) * FIELD_WEIGHT[f]
+            if not spread:
+                continue
+            if strong and not any(w in strong and _has(view_fields, fields, w) for w in query):
+                continue  # only incidental words in common: not what was asked about
+            via = max(carried, key=lambda f: carried[f])
+            score = max(carried[via], spread * SPREAD) / total
+            scored.append(Hit(view, score, via))
+        if not scored:
+            return result
+        asked = set(query)
+        titled = [
+            h
+            for h, view_fields in ((h, self.fields[self._position[id(h.view)]]) for h in scored)
+            if any(view_fields[f] and view_fields[f] == asked for f in TITLE_FIELDS & fields)
+        ]
+        if titled:
+            # The question names a work stream or priority by its title: that is the answer.
+            result.hits = [Hit(h.view, 1.0, h.via) for h in titled]
+            return result
+        top = max(h.score for h in scored)
+        result.hits = sorted(
+            (h for h in scored if h.score >= top - TIE), key=lambda h: -h.score
+        )
+        return result
+
+
+def _has(view_fields: dict[str, frozenset[str]], fields: frozenset[str], word: str) -> bool:
+    return any(word in view_fields[f] for f in fields)
 
 
 def looks_like_ref(word: str) -> bool:
@@ -173,4 +360,8 @@ def cached_tokens(text: str) -> tuple[str, ...]:
 @lru_cache(maxsize=CACHE_TEXTS)
 def cached_spellings(text: str) -> tuple[tuple[str, str], ...]:
     """Each word of plan text as written, with its stem (for correcting typos)."""
-    return tuple((raw, stem(raw)) for raw in _TOKEN.findall(canonicalise(text, keep=True)))
+    return tuple(
+        (raw, stem(raw))
+        for raw in _TOKEN.findall(canonicalise(text, keep=True))
+        if raw not in STOPWORDS and len(raw) > 2
+    )

@@ -60,11 +60,31 @@ def test_long_lists_stay_inside_slack_limits_most_urgent_first(engine: Engine) -
     blocks = reply.blocks_json()
     assert len(blocks) <= 50
     assert len(reply.actions) == 120  # the reply is about all of them…
-    assert reply.text.startswith("120 actions for MEG")
-    assert "Showing the" in blocks[-1]["elements"][0]["text"]  # …and says what it left out
+    assert reply.text.startswith("120 actions for MEG") and "80 overdue" in reply.text
+    summary = blocks[0]["text"]["text"]
+    assert "By status" in summary and "MEG 120" in summary  # …summed up first…
     shown = [b["text"]["text"] for b in blocks if b["type"] == "section"][1:]
-    assert all("OVERDUE" in s for s in shown)  # overdue ones come first
+    assert len(shown) == 10 and all("OVERDUE" in s for s in shown)  # …ten, most urgent first
+    dues = [s.split("due ")[1].split(" ·")[0] for s in shown]
+    assert dues[0] == "1 May 2020"  # the oldest overdue leads (i = 28 and 56 are due 1 May)
+    context = [b for b in blocks if b["type"] == "context"][-1]["elements"][0]["text"]
+    assert "Showing 1–10 of 120" in context
+    button = blocks[-1]["elements"][0]
+    assert button["text"]["text"] == "Show the next 10"
+    assert "120 actions" in button["accessibility_label"]
     assert "<!channel>" not in str(blocks) and "&lt;!channel&gt;" in str(blocks)
+
+    page, _ = respond(
+        engine,
+        user_id="U1",
+        text="what is MEG working on",
+        board_name="BIG",
+        today=date(2020, 6, 1),
+        page=1,
+    )
+    second = [b["text"]["text"] for b in page.blocks_json() if b["type"] == "section"][1:]
+    assert len(second) == 10 and not set(second) & set(shown)
+    assert "Showing 11–20 of 120" in str(page.blocks_json())
 
 
 def test_status_shows_rag_and_age_of_last_update(mini: Engine) -> None:
@@ -88,8 +108,10 @@ def test_not_understood_is_honest_and_suggests(mini: Engine) -> None:
     assert reply.actions == []
     assert "don't know" in reply.text
     text = str(reply.blocks_json())
-    assert "Did you mean" in text and "You could ask" in text
-    assert text.count("Toolkit") == 0  # no plan dump
+    assert "You could ask" in text and "The plan's work includes" in text  # real topics…
+    assert text.count("Toolkit") == 0  # …but no plan dump
+    close = ask(mini, "whats happening with the toolkt pathwy")
+    assert [a.ref for a in close.actions] or "Did you mean" in str(close.blocks_json())
 
 
 def test_changes_since_lists_updates_with_rag_change(mini: Engine) -> None:

@@ -45,9 +45,15 @@ def test_my_overdue() -> None:
         ("due next month", date(2018, 12, 1), date(2018, 12, 31)),
         ("due in the next 10 days", TODAY, date(2018, 11, 24)),
         ("due in the next two weeks", TODAY, date(2018, 11, 28)),
-        ("due before 1 March 2019", None, date(2019, 2, 28)),
-        ("due by March 2019", None, date(2019, 3, 31)),
-        ("due by 31/12/2018", None, date(2018, 12, 30)),
+        # "due before/by X" is what is coming up from today ("overdue" asks for what is late);
+        # "by 31/12" includes the 31st, "before 1 March" and "before March" stop at 28 February.
+        ("due before 1 March 2019", TODAY, date(2019, 2, 28)),
+        ("due before March", TODAY, date(2019, 2, 28)),
+        ("due by March 2019", TODAY, date(2019, 3, 31)),
+        ("due by 31/12/2018", TODAY, date(2018, 12, 31)),
+        ("anything due before the end of January?", TODAY, date(2019, 1, 31)),
+        ("what's due by end of sept", TODAY, date(2019, 9, 30)),
+        ("whats coming up in march", date(2019, 3, 1), date(2019, 3, 31)),
     ],
 )
 def test_due_windows(text: str, start: date | None, end: date) -> None:
