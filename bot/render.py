@@ -100,7 +100,13 @@ def action_mrkdwn(view: ActionView, today: date, now: datetime) -> str:
 
 def update_button(view: ActionView) -> ButtonElement:
     """The 'Update' button that opens the progress form on this action."""
-    return ButtonElement(text="Update", action_id=OPEN_ACTION, value=f"{view.board}|{view.ref}")
+    return ButtonElement(
+        text="Update",
+        action_id=OPEN_ACTION,
+        value=f"{view.board}|{view.ref}",
+        # Screen readers hear which action, not forty identical "Update"s.
+        accessibility_label=clip(escape(f"Update {view.ref} {' '.join(view.text.split())}"), 75),
+    )
 
 
 # A message to post elsewhere: (channel or user id, mrkdwn text), optionally with blocks (as

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from handlers import commands, messages, progress, roles
+from handlers import answers, commands, messages, progress, roles
 
 if TYPE_CHECKING:
     from slack_bolt import App
@@ -18,3 +18,4 @@ def register(app: App, deps: Deps) -> None:
     commands.register(app, deps)
     progress.register(app, deps)
     roles.register(app, deps)
+    answers.register(app, deps)
