@@ -116,4 +116,5 @@ def test_accuracy_is_at_least_95_percent(
     )
     print(f"\n{name} question set: {len(answered) - len(failures)}/{len(answered)} = {rate:.1%}")
     print(report)
-    assert rate >= REQUIRED_RATE, f"{name}: accuracy {rate:.1%} below {REQUIRED_RATE:.0%}:\n{report}"
+    below = f"{name}: accuracy {rate:.1%} below {REQUIRED_RATE:.0%}:\n{report}"
+    assert rate >= REQUIRED_RATE, below
