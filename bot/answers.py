@@ -17,7 +17,7 @@ from bot.clock import LONDON
 from bot.progress import membership
 from bot.questions import DueWindow, Intent, Query
 from bot.render import BlockBuilder, Reply, clip, escape, fmt_date, join_counts
-from bot.roles import same_role
+from bot.roles import Aliases, board_aliases, same_role
 from bot.search import (
     ALL_FIELDS,
     CACHE_BOARDS,
@@ -216,7 +216,10 @@ def _owners(session: Session, board: Board, index: PlanIndex) -> list[Owner]:
     assert board.id is not None
     groups = tuple((sg.name, tuple(sg.aliases)) for sg in board_subgroups(session, board.id))
     table = _owner_table(
-        groups, tuple(v.leads for v in index.views), tuple(v.subgroups for v in index.views)
+        groups,
+        tuple(v.leads for v in index.views),
+        tuple(v.subgroups for v in index.views),
+        board_aliases(board.role_aliases),
     )
     return [Owner(name, key, tuple(index.views[i] for i in at)) for name, key, at in table]
 
@@ -226,15 +229,20 @@ def _owner_table(
     groups: tuple[tuple[str, tuple[str, ...]], ...],
     leads: tuple[tuple[str, ...], ...],
     subgroups: tuple[tuple[str, ...], ...],
+    aliases: Aliases = (),
 ) -> tuple[tuple[str, frozenset[str], tuple[int, ...]], ...]:
-    """(name, the words that name it, positions of the actions it owns), once per plan."""
+    """(name, the words that name it, positions of the actions it owns), once per plan.
+
+    `aliases` are the plan's declared spellings of one lead role (bot.roles).
+    """
     out: list[tuple[str, frozenset[str], tuple[int, ...]]] = []
-    for name, aliases in groups:
-        names = (name, *aliases)
+    for name, spellings in groups:
+        names = (name, *spellings)
         owned = tuple(
             i
             for i, (own_leads, own_groups) in enumerate(zip(leads, subgroups, strict=True))
-            if name in own_groups or any(same_role(n, lead) for n in names for lead in own_leads)
+            if name in own_groups
+            or any(same_role(n, lead, aliases) for n in names for lead in own_leads)
         )
         for spelling in names:
             key = frozenset(tokens(spelling)) - _OWNER_GENERIC
@@ -244,7 +252,9 @@ def _owner_table(
         key = frozenset(tokens(lead)) - _OWNER_GENERIC
         if key:
             owned = tuple(
-                i for i, own_leads in enumerate(leads) if any(same_role(lead, x) for x in own_leads)
+                i
+                for i, own_leads in enumerate(leads)
+                if any(same_role(lead, x, aliases) for x in own_leads)
             )
             out.append((lead, key, owned))
     return tuple(out)

@@ -20,7 +20,7 @@ from bot.clock import LONDON
 from bot.guard import check_note, refusal_message
 from bot.identity import is_board_admin, pending_requests
 from bot.render import Post, escape, fmt_date
-from bot.roles import role_key
+from bot.roles import Aliases, board_aliases, role_identity
 from bot.search import PlanIndex, looks_like_ref, tokens
 from store.models import AuditEvent, Board, Person, PersonSubgroup, ProgressUpdate, Subgroup
 from store.queries import COMPLETE, ActionView, action_views
@@ -218,6 +218,7 @@ class Membership:
     # Asked for with `/lscb iam` and not yet confirmed: theirs for reading, not for updating.
     pending_roles: frozenset[str] = frozenset()
     pending_groups: frozenset[str] = frozenset()
+    aliases: Aliases = ()  # the board's declared spellings of one role
 
     @property
     def empty(self) -> bool:
@@ -225,24 +226,29 @@ class Membership:
 
     def leads(self, view: ActionView) -> bool:
         """The person leads the action by a confirmed role or sub-group membership."""
-        return _holds(self.roles, self.groups, view)
+        return _holds(self.roles, self.groups, view, self.aliases)
 
     def owns(self, view: ActionView) -> bool:
         """The action is the person's, by a confirmed or a requested role ("my actions")."""
-        return self.leads(view) or _holds(self.pending_roles, self.pending_groups, view)
+        return self.leads(view) or _holds(
+            self.pending_roles, self.pending_groups, view, self.aliases
+        )
 
     def may_update(self, view: ActionView) -> bool:
         """Confirmed leads, members of the owning sub-group, and the board's admins may update."""
         return self.is_admin or self.leads(view)
 
 
-def _holds(roles: frozenset[str], groups: frozenset[str], view: ActionView) -> bool:
+def _holds(
+    roles: frozenset[str], groups: frozenset[str], view: ActionView, aliases: Aliases
+) -> bool:
     # One role, however the plan spells it: "LSCB Chair" holds "Chair of LSCB" (bot.roles).
-    leads = {role_key(lead) for lead in (*view.leads, view.lead or "")} - {frozenset()}
+    leads = {role_identity(lead, aliases) for lead in (*view.leads, view.lead or "")}
+    leads.discard(frozenset())
     return bool(
-        {role_key(r) for r in roles} & leads
+        {role_identity(r, aliases) for r in roles} & leads
         or groups & set(view.subgroups)
-        or {role_key(g) for g in groups} & leads
+        or {role_identity(g, aliases) for g in groups} & leads
     )
 
 
@@ -270,6 +276,7 @@ def membership(session: Session, person: Person | None, board: Board) -> Members
         is_admin=admin,
         pending_roles=frozenset(r.role.casefold() for r in waiting if r.subgroup_id is None),
         pending_groups=frozenset(r.role for r in waiting if r.subgroup_id is not None),
+        aliases=board_aliases(board.role_aliases),
     )
 
 

@@ -58,6 +58,8 @@ class BoardEntry(_Strict):
     name: str
     short_name: str
     aliases: list[str] = []
+    # Spellings of one lead role the plan uses that bot.roles cannot tell are the same.
+    role_aliases: list[list[str]] = []
     period: str
     period_start: date
     period_end: date

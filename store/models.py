@@ -57,6 +57,11 @@ class Board(SQLModel, table=True):
     name: str
     short_name: str
     aliases: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    # Groups of lead spellings the plan file declares one role (bot.roles reads them).
+    role_aliases: list[list[str]] = Field(
+        default_factory=list,
+        sa_column=Column(JSON, nullable=False, server_default="[]"),
+    )
     period: str
     period_start: date
     period_end: date

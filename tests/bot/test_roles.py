@@ -53,3 +53,20 @@ def test_the_lscb_chair_gets_every_spelling_of_their_role(shared_seeded: Engine)
     assert "1.1c" in mine  # "Safeguarding Children Board Chair" (with the Business Manager)
     assert "2.5a" in mine  # "Chair of LSCB"
     assert all(any(same_role("LSCB Chair", lead) for lead in a.leads) for a in reply.actions)
+
+
+def test_a_plan_file_declares_spellings_no_rule_can_tell_apart(shared_seeded: Engine) -> None:
+    """Wakefield's file says "Chair of CD sub-committee" is the CDOP Chair (role_aliases)."""
+    aliases = (("CDOP Chair", "Chair of CD sub-committee"),)
+    assert not same_role("CDOP Chair", "Chair of CD sub-committee")
+    assert same_role("CDOP Chair", "Chair of CD sub-committee", aliases)
+    user = "U0CDOPCH1"
+    respond(
+        shared_seeded,
+        user_id=ADMIN_ID,
+        text=f"/lscb assign <@{user}> CDOP Chair",
+        board_name="WDSCB",
+        admin_ids=frozenset({ADMIN_ID}),
+    )
+    reply, _ = respond(shared_seeded, user_id=user, text="what are my actions", board_name="WDSCB")
+    assert {a.ref for a in reply.actions} == {"3.2a", "3.3a", "3.3b"}
