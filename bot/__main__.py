@@ -310,7 +310,7 @@ def _digest(settings: Settings, engine: Engine, args: argparse.Namespace) -> int
 
     from bot.app import make_client
     from bot.clock import LONDON, now_utc
-    from bot.digest import run_digests
+    from bot.digest import LATE_START, run_digests
     from bot.render import plain_text
 
     if not args.dry_run and not settings.slack_bot_token:
@@ -332,6 +332,7 @@ def _digest(settings: Settings, engine: Engine, args: argparse.Namespace) -> int
         lease=timedelta(seconds=settings.digest_lease_seconds),
         timeout=settings.slack_timeout_seconds,
         claim_clock=now_utc,
+        late_after=None if args.as_of else LATE_START,  # --as-of: that week's run, late or not
     )
     if args.dry_run:
         for label, reply in report.previews:

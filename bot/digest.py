@@ -83,21 +83,36 @@ def bank_holidays(year: int) -> frozenset[date]:
 def scheduled_run(board: Board, week_monday: date) -> datetime:
     """When the board's digest runs in the week starting `week_monday` (Europe/London).
 
-    A run that falls on a weekend or a bank holiday moves to the next working day.
+    A run that falls on a weekend or a bank holiday moves to the next working day of the same
+    week, or, when none is left (Good Friday, Christmas Day on a Friday), to the working day
+    before it. It never leaves its week, so every week has exactly one run.
     """
-    day = week_monday + timedelta(days=board.digest_weekday)
-    while day.weekday() >= 5 or day in bank_holidays(day.year):
-        day += timedelta(days=1)
+    planned = week_monday + timedelta(days=board.digest_weekday)
+    week = [week_monday + timedelta(days=i) for i in range(7)]
+    working = [d for d in week if d.weekday() < 5 and d not in bank_holidays(d.year)]
+    later = [d for d in working if d >= planned]
+    earlier = [d for d in working if d < planned]
+    day = later[0] if later else earlier[-1] if earlier else planned
     hour, minute = (int(x) for x in board.digest_time.split(":"))
     return datetime.combine(day, time(hour, minute), tzinfo=LONDON)
 
 
-def due_period(board: Board, now: datetime) -> date | None:
-    """This week's digest period (the run's date) once its time has come; else None."""
+#: A run not made within this long of its time (the worker was down, or started late) waits
+#: for next week rather than posting "this week's" digest and nudges hours or days late.
+LATE_START = timedelta(hours=3)
+
+
+def due_period(
+    board: Board, now: datetime, late_after: timedelta | None = LATE_START
+) -> date | None:
+    """This week's digest period (the run's date) once its time has come and, unless
+    `late_after` is None, for no longer than `late_after` after it; else None."""
     local = now.astimezone(LONDON)
     monday = local.date() - timedelta(days=local.weekday())
     run = scheduled_run(board, monday)
-    return run.date() if local >= run else None
+    if local < run or (late_after is not None and local - run > late_after):
+        return None
+    return run.date()
 
 
 # -- composition -------------------------------------------------------------------------------
@@ -416,11 +431,14 @@ def run_digests(
     lease: timedelta = digests.LEASE,
     timeout: float = SLACK_TIMEOUT_SECONDS,
     claim_clock: Callable[[], datetime] | None = None,
+    late_after: timedelta | None = LATE_START,
 ) -> RunReport:
     """Post every digest and nudge that is due and not yet posted; with dry_run, only compose.
 
-    Each Slack call takes at most `timeout` seconds; `lease` (how long a claim is honoured)
-    must outlast the slowest a single target can take, so no two workers ever post it.
+    A week's run more than `late_after` past its time is left for next week (None: post it
+    whenever in the week this is called, as `digest --as-of` does). Each Slack call takes at
+    most `timeout` seconds; `lease` (how long a claim is honoured) must outlast the slowest a
+    single target can take, so no two workers ever post it.
     """
     if not lease_is_safe(lease, timeout):
         raise ValueError(f"a {lease} lease is too short for {timeout} s Slack calls")
@@ -445,7 +463,7 @@ def run_digests(
         with Session(engine, expire_on_commit=False) as session:
             board = session.get(Board, board_id)
             assert board is not None and board.id is not None
-            period = force_period or due_period(board, now)
+            period = force_period or due_period(board, now, late_after)
             if period is None and dry_run:  # a preview need not wait for the run time
                 local = now.astimezone(LONDON).date()
                 period = scheduled_run(board, local - timedelta(days=local.weekday())).date()

@@ -1,15 +1,17 @@
 """The in-process digest scheduler for the Slack worker.
 
 Every few minutes it asks `run_digests` to post whatever is due. The schedule itself (weekday,
-time, bank holidays, BST) lives in bot.digest, and exactly-once lives in the database, so it is
-safe to run this in every worker beside an external cron job running `python -m bot digest`.
+time, bank holidays, BST, and how late a run may still post: `LATE_START`) lives in
+bot.digest, and exactly-once lives in the database, so it is safe to run this in every worker
+beside an external cron job running `python -m bot digest`.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from datetime import timedelta
+from collections.abc import Callable
+from datetime import datetime, timedelta
 
 from slack_sdk import WebClient
 from sqlalchemy import Engine
@@ -35,8 +37,9 @@ class DigestScheduler:
         *,
         lease: timedelta = LEASE,
         timeout: float = SLACK_TIMEOUT_SECONDS,
+        clock: Callable[[], datetime] = now_utc,
     ) -> None:
-        self.lease, self.timeout = lease, timeout
+        self.lease, self.timeout, self.clock = lease, timeout, clock
         self.engine, self.client, self.admin_ids, self.interval = (
             engine,
             client,
@@ -54,11 +57,11 @@ class DigestScheduler:
         self._thread.join(timeout=30)
 
     def run_once(self) -> None:
-        """One pass: post whatever is due now."""
+        """One pass: post whatever is due now (a run more than LATE_START late waits a week)."""
         report = run_digests(
             self.engine,
             self.client,
-            now=now_utc(),
+            now=self.clock(),
             admin_ids=self.admin_ids,
             lease=self.lease,
             timeout=self.timeout,

@@ -51,14 +51,17 @@ def test_monday_nine_in_winter_and_summer_time() -> None:
 def test_bank_holidays_move_to_the_next_working_day() -> None:
     assert scheduled_run(board(), date(2026, 4, 6)).date() == date(2026, 4, 7)  # Easter Monday
     friday = board(digest_weekday=4, digest_time="16:30")
-    # Christmas Day, then the weekend, then Boxing Day observed on Monday 28th
-    assert scheduled_run(friday, date(2026, 12, 21)).date() == date(2026, 12, 29)
+    # Christmas Day is a Friday and nothing is left of that week: the Thursday before, not
+    # Tuesday 29th (the next week, whose own run would then swallow it)
+    assert scheduled_run(friday, date(2026, 12, 21)).date() == date(2026, 12, 24)
 
 
 def test_due_period_only_once_the_time_has_come() -> None:
     assert due_period(board(), datetime(2026, 11, 23, 8, 59, tzinfo=LONDON)) is None
     assert due_period(board(), datetime(2026, 11, 23, 9, 0, tzinfo=LONDON)) == date(2026, 11, 23)
-    assert due_period(board(), datetime(2026, 11, 29, 23, 0, tzinfo=LONDON)) == date(2026, 11, 23)
+    sunday = datetime(2026, 11, 29, 23, 0, tzinfo=LONDON)
+    assert due_period(board(), sunday, late_after=None) == date(2026, 11, 23)
+    assert due_period(board(), sunday) is None  # days late: it waits for next week
 
 
 @pytest.fixture
