@@ -222,8 +222,19 @@ _BIRTH_LABEL = (
     r"|\bbirth\s*[:=-]|\bborn\b|(?<![A-Za-z])(?-i:b)\.)"
 )
 _BIRTH_FILLER = r"(?:(?:is|was|on|given|as|recorded|of|the|stated|listed|noted|approx)\s+){0,3}"
+_ORD_WORDS = (
+    r"(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|"
+    r"thirteenth|fourteenth|fifteenth|sixteenth|seventeenth|eighteenth|nineteenth|twentieth|"
+    r"twenty[\s-](?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth)|thirtieth|"
+    r"thirty[\s-]first)"
+)
+# After a birth label a day and month are enough: "born 3rd Feb", "DOB fourth of March".
+_DAY_MONTH = (
+    rf"(?:(?<!\d){_DAY}{_ORD}|\b{_ORD_WORDS})(?:\s+of)?[\s-]+{_MONTH}(?![a-z])"
+    rf"|\b{_MONTH}\s+(?:{_DAY}{_ORD}(?!\d)|{_ORD_WORDS}\b)"
+)
 _DOB = re.compile(
-    rf"{_BIRTH_LABEL}[\s:=,-]*{_BIRTH_FILLER}(?:{_DATE}|{_MONTH}\s+\d{{4}})",
+    rf"{_BIRTH_LABEL}[\s:=,-]*{_BIRTH_FILLER}(?:{_DATE}|{_MONTH}\s+\d{{4}}|{_DAY_MONTH})",
     re.I,
 )
 
@@ -299,12 +310,15 @@ _ADDRESS_ANY_CASE = re.compile(
 
 _VENUE = re.compile(
     r"\b(?:training|venue|conference|office|offices|event|seminar|workshop|session|forum|"
-    r"held\s+at|meeting\s+at|hq|headquarters|centre|center|hub|room|suite)\b",
+    r"held\s+at|meeting\s+at|hq|headquarters|centre|center|hub|room|suite|co-?located|"
+    r"based\s+at|base|floor|reception|parking|car\s+park|library|civic|council|hall)\b",
     re.I,
 )
+# Words that make an address someone's home. "Moved" alone does not: a forum moves venue.
 _HOME = re.compile(
-    rf"\b(?:{_KIN}|family|families|home|lives?|living|moved|tenancy|staying|placement|"
-    r"visit|address|police|incident|access)\b",
+    rf"\b(?:{_KIN}|family|families|home|lives?|living|moved\s+(?:in|into|house|home|out)|"
+    r"tenancy|staying|placement|placed|visit|address|police|incident|access|hmo|b&b|hostel|"
+    r"accomm\w*|unregulated|resident|residence|found|missing)\b",
     re.I,
 )
 _ADDRESS_CUE_BEFORE = re.compile(
@@ -321,12 +335,12 @@ def _address_findings(text: str) -> list[Finding]:
         # A training venue or an office is not a home, unless a family is mentioned too.
         venue = _VENUE.search(text) and not _HOME.search(text)
         return [Finding(HOME_ADDRESS, certain=not venue)]
-    if text == text.lower() or text == text.upper():
-        # With no capitals to tell a street name from words ("2 of 3 work streams green"),
-        # ask for an address word before the number as well.
-        for m in _ADDRESS_ANY_CASE.finditer(text):
-            if _ADDRESS_CUE_BEFORE.search(text[max(0, m.start() - 30) : m.start()]):
-                return [Finding(HOME_ADDRESS)]
+    # Typed without capitals ("found at 7 the crescent"): no capitals tell a street name from
+    # words ("2 of 3 work streams green"), so ask for an address word before the number too.
+    for m in _ADDRESS_ANY_CASE.finditer(text):
+        if _ADDRESS_CUE_BEFORE.search(text[max(0, m.start() - 30) : m.start()]):
+            venue = _VENUE.search(text) and not _HOME.search(text)
+            return [Finding(HOME_ADDRESS, certain=not venue)]
     return []
 
 
@@ -501,8 +515,12 @@ def _name_findings(text: str) -> list[Finding]:
             findings.add(Finding(NAMED_CHILD, certain=False))
     if _INITIALS_AGE.search(text):
         findings.add(Finding(NAMED_CHILD))
-    elif _INITIALS_BRACKET.search(text):
-        findings.add(Finding(NAMED_CHILD, certain=False))
+    else:
+        for m in _INITIALS_BRACKET.finditer(text):
+            # "KM (15) disclosed at school": a child's initials, told by what happened to them.
+            case = _CASE_AFTER.match(text[m.end() : m.end() + 90])
+            kin = _KIN_BEFORE.search(text[max(0, m.start() - 40) : m.start()])
+            findings.add(Finding(NAMED_CHILD, certain=bool(case or kin)))
     return sorted(findings, key=lambda f: (KINDS.index(f.kind), not f.certain))
 
 

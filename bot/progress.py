@@ -178,12 +178,13 @@ def parse_quick(text: str) -> QuickForm:
     words = text.split()
     if not words:
         return QuickForm(error=USAGE)
-    lowered = [w.lower().strip(",:;") for w in words]
+    lowered = [w.lower().strip(",:;.!") for w in words]
     if looks_like_ref(words[0].strip(",:;")):
         rest = 1
         status, used = _status_at(lowered, rest)
-        if used == 0 and lowered[rest : rest + 1] and lowered[rest] in NOT_STATUSES:
-            return QuickForm(error=BAD_STATUS.format(word=escape(words[rest])))
+        named = next((j for j in range(rest, len(words)) if lowered[j] not in STATUS_LABELS), None)
+        if used == 0 and named is not None and lowered[named] in NOT_STATUSES:
+            return QuickForm(error=BAD_STATUS.format(word=escape(words[named])))
         return QuickForm(ref=words[0].strip(",:;"), rag=status, note=" ".join(words[rest + used :]))
     for i in range(1, len(words)):
         status, used = _status_at(lowered, i)
@@ -196,7 +197,17 @@ def parse_quick(text: str) -> QuickForm:
     return QuickForm(error=NEED_STATUS)
 
 
+#: Words people put before a status: "RAG: Amber", "status - green", "rag rating now red".
+STATUS_LABELS = frozenset({"rag", "rating", "status", "-", "–", "now", "is", "="})
+
+
 def _status_at(words: list[str], i: int) -> tuple[str | None, int]:
+    skipped = 0
+    while i + skipped < len(words) and words[i + skipped] in STATUS_LABELS:
+        skipped += 1
+    if skipped:
+        status, used = _status_at(words[: i] + words[i + skipped :], i)
+        return (status, used + skipped) if used else (None, 0)
     pair = " ".join(words[i : i + 2])
     if pair in STATUS_WORDS:
         return STATUS_WORDS[pair], 2
