@@ -14,7 +14,7 @@ from slack_sdk.models.blocks import ActionsBlock, ButtonElement
 from sqlmodel import Session
 
 from bot.clock import LONDON
-from bot.progress import membership
+from bot.progress import describe_update, membership
 from bot.questions import DueWindow, Intent, Query
 from bot.render import BlockBuilder, Reply, clip, escape, fmt_date, join_counts
 from bot.roles import Aliases, board_aliases, same_role
@@ -460,7 +460,7 @@ def _changes(
     for u in updates:
         if b.room <= 1:
             break
-        change = f"{u.previous_rag or 'no rating'} → {u.rag}" if u.rag else "note only"
+        change = describe_update(u)
         first_line = (u.note or "").splitlines()[0] if u.note else ""
         b.section(
             f"*{escape(u.ref)}* {escape(_short(u.action_text))}\n"

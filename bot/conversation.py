@@ -18,7 +18,7 @@ from sqlmodel import Session, select
 from bot import answers, channels, identity, progress
 from bot.clock import LONDON, noon_london, now_utc, today_london
 from bot.questions import Intent, parse
-from bot.render import RAG_EMOJI, BlockBuilder, Reply, clip, escape, fmt_date, join_counts
+from bot.render import RAG_EMOJI, BlockBuilder, Reply, clip, escape, join_counts
 from store.db import session_scope
 from store.models import Board, Person
 from store.queries import (
@@ -404,16 +404,7 @@ def progress_history(session: Session, ctx: Context, ref: str) -> Reply:
     b.section(f"*History of {escape(view.ref)}* {escape(view.text)}")
     lines = []
     for e in entries:
-        bits = [f"{e.at.astimezone(LONDON):%-d %b %Y %H:%M}", f"<@{e.author}>"]
-        if e.rag:
-            bits.append(f"{RAG_EMOJI.get(e.rag, '')} {e.rag}")
-        if e.percent is not None:
-            bits.append(f"{e.percent}%")
-        if e.completed_on:
-            bits.append(f"completed {fmt_date(e.completed_on)}")
-        if e.new_due:
-            bits.append(f"re-targeted to {fmt_date(e.new_due)} ({escape(e.reason or '')})")
-        line = " · ".join(bits)
+        line = f"{e.at.astimezone(LONDON):%-d %b %Y %H:%M} · <@{e.author}> · {e.changes}"
         if e.note:
             line += f"\n> {escape(e.note)}"
         lines.append(line)

@@ -28,7 +28,7 @@ from sqlmodel import Session, select
 
 from bot.clock import LONDON
 from bot.identity import board_admin_ids
-from bot.progress import membership
+from bot.progress import describe_update, membership
 from bot.render import (
     RAG_EMOJI,
     RETARGET_FLAG,
@@ -215,7 +215,7 @@ def _compose(b: BlockBuilder, s: Sections, today: date, now: datetime) -> None:
     if s.updates and b.room > 2:
         lines = [f"*Updates received* ({len(s.updates)})"]
         for u in s.updates:
-            change = f"{u.previous_rag or 'no rating'} → {u.rag}" if u.rag else "note"
+            change = describe_update(u)
             first = (u.note or "").strip().splitlines()[0] if u.note else ""
             lines.append(
                 f"• *{escape(u.ref)}* <@{u.author}> "

@@ -23,7 +23,7 @@ from bot.render import Post, escape, fmt_date
 from bot.roles import Aliases, board_aliases, role_identity
 from bot.search import PlanIndex, looks_like_ref, tokens
 from store.models import AuditEvent, Board, Person, PersonSubgroup, ProgressUpdate, Subgroup
-from store.queries import COMPLETE, ActionView, action_views
+from store.queries import COMPLETE, NO_UPDATE, ActionView, UpdateView, action_views
 
 logger = logging.getLogger(__name__)
 
@@ -70,6 +70,7 @@ NOTHING_TO_RECORD = (
 REASON_NEEDED = "A new target date needs a reason."
 KEEP_NOTE = "\nWhat you wrote, to copy into the next try:\n> {note}"
 NO_HISTORY = "No updates yet for *{ref}* {text}."
+NO_CHANGE = "nothing changed"
 
 STATUS_WORDS = {
     "r": "red",
@@ -368,7 +369,7 @@ def record_update(
     rag = change.rag
     completed_on = change.completed_on
     if rag == COMPLETE:
-        rag, completed_on = None, completed_on or now.date()
+        rag, completed_on = None, completed_on or now.astimezone(LONDON).date()  # England's day
     update = ProgressUpdate(
         action_id=view.action_id,
         author_slack_user_id=person.slack_user_id,
@@ -418,7 +419,15 @@ def record_update(
         )
     )
     logger.info("progress update recorded on %s %s", board.code, view.ref)
-    changes = _describe(before, after, bool(change.note))
+    changes = describe_change(
+        State.of(view),
+        rag=rag,
+        percent=change.percent,
+        completed_on=completed_on,
+        new_due=change.new_due,
+        reason=change.reason,
+        noted=bool(change.note),
+    )
     text = RECORDED.format(ref=escape(view.ref), text=escape(_short(view.text)), changes=changes)
     announcement = ANNOUNCE.format(
         user=person.slack_user_id,
@@ -432,17 +441,69 @@ def record_update(
     return Outcome(text, view, recorded=True, posts=[(c, announcement) for c in channels])
 
 
-def _describe(before: dict[str, Any], after: dict[str, Any], noted: bool) -> str:
+@dataclass(frozen=True)
+class State:
+    """An action's progress just before an update: what the update is described against."""
+
+    status: str = NO_UPDATE
+    due: date | None = None
+    percent: int | None = None
+
+    @classmethod
+    def of(cls, view: ActionView) -> State:
+        return cls(view.status, view.due, view.percent)
+
+
+def describe_change(
+    before: State,
+    *,
+    rag: str | None = None,
+    percent: int | None = None,
+    completed_on: date | None = None,
+    new_due: date | None = None,
+    reason: str | None = None,
+    noted: bool = False,
+) -> str:
+    """What one update changed, in words (mrkdwn, the reason escaped): the one describer for
+    confirmations, "what changed", digests and history. E.g. "completed on 4 Jul 2011; target
+    moved from 30 Sep 2011 to 31 Dec 2011 (partner delay); 60% complete; note added"."""
     parts = []
-    if after["status"] != before["status"]:
-        parts.append(f"status {before['status']} → *{after['status']}*")
-    if after["due"] != before["due"]:
-        parts.append(f"target {before['due'] or 'none'} → *{after['due']}*")
-    if after.get("percent") != before.get("percent"):
-        parts.append(f"{after['percent']}% complete")
+    if completed_on is not None:
+        parts.append(f"completed on {fmt_date(completed_on)}")
+    elif rag is not None and rag == before.status:
+        parts.append(f"status still {rag}")
+    elif rag is not None and before.status == NO_UPDATE:
+        parts.append(f"status set to {rag}")
+    elif rag is not None:
+        parts.append(f"status {before.status} → {rag}")
+    if new_due is not None:
+        moved = (
+            f"target moved from {fmt_date(before.due)} to {fmt_date(new_due)}"
+            if before.due and before.due != new_due
+            else f"target set to {fmt_date(new_due)}"
+        )
+        parts.append(moved + (f" ({escape(reason)})" if reason else ""))
+    if percent is not None:
+        was = before.percent
+        changed = f" (was {was}%)" if was is not None and was != percent else ""
+        parts.append(f"{percent}% complete{changed}")
     if noted:
         parts.append("note added")
-    return ", ".join(parts) or "no change to status"
+    return "; ".join(parts) or NO_CHANGE
+
+
+def describe_update(update: UpdateView) -> str:
+    """describe_change for a stored update, against the state the action had before it."""
+    before = State(update.previous_status, update.previous_due, update.previous_percent)
+    return describe_change(
+        before,
+        rag=update.rag,
+        percent=update.percent,
+        completed_on=update.completed_on,
+        new_due=update.new_due,
+        reason=update.reason,
+        noted=bool(update.note),
+    )
 
 
 def _iso(d: date | None) -> str | None:
@@ -575,12 +636,13 @@ class HistoryEntry:
     completed_on: date | None
     new_due: date | None
     reason: str | None
+    changes: str = ""  # describe_change against the state before it
 
 
 def history(
     session: Session, board: Board, ref: str
 ) -> tuple[ActionView | None, list[HistoryEntry]]:
-    """An action's updates, oldest first."""
+    """An action's updates, oldest first, each described against the state before it."""
     view = find_action(session, board, ref)
     if view is None:
         return None, []
@@ -589,16 +651,35 @@ def history(
         .where(ProgressUpdate.action_id == view.action_id)
         .order_by(col(ProgressUpdate.id))
     ).all()
-    return view, [
-        HistoryEntry(
-            u.created_at,
-            u.author_slack_user_id,
-            u.rag,
-            u.note,
-            u.percent,
-            u.completed_on,
-            u.new_due,
-            u.retarget_reason,
+    state = State(NO_UPDATE, view.original_due, None)
+    entries = []
+    for u in rows:
+        rag = None if u.completed_on else u.rag
+        changes = describe_change(
+            state,
+            rag=rag,
+            percent=u.percent,
+            completed_on=u.completed_on,
+            new_due=u.new_due,
+            reason=u.retarget_reason,
+            noted=bool(u.note),
         )
-        for u in rows
-    ]
+        entries.append(
+            HistoryEntry(
+                u.created_at,
+                u.author_slack_user_id,
+                u.rag,
+                u.note,
+                u.percent,
+                u.completed_on,
+                u.new_due,
+                u.retarget_reason,
+                changes,
+            )
+        )
+        state = State(
+            COMPLETE if u.completed_on or state.status == COMPLETE else (u.rag or state.status),
+            u.new_due or state.due,
+            u.percent if u.percent is not None else state.percent,
+        )
+    return view, entries

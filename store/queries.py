@@ -385,20 +385,33 @@ class UpdateView:
     rag: str | None
     previous_rag: str | None
     note: str | None
+    # The rest of the update, and the action's state just before it, for describing the change.
+    percent: int | None = None
+    completed_on: date | None = None
+    new_due: date | None = None
+    reason: str | None = field(default=None, repr=False)
+    previous_status: str = NO_UPDATE
+    previous_due: date | None = None
+    previous_percent: int | None = None
 
 
 def updates_since(session: Session, board_id: int, since: datetime) -> list[UpdateView]:
-    """The board's progress updates at or after `since`, oldest first, with the RAG before each."""
+    """The board's progress updates at or after `since`, oldest first, each with the action's
+    state (status, target, percent) just before it."""
     rows = session.exec(
-        select(ProgressUpdate, Action.ref, Action.text)
+        select(ProgressUpdate, Action.ref, Action.text, Action.due, Action.completed)
         .join(Action, col(ProgressUpdate.action_id) == col(Action.id))
         .where(Action.board_id == board_id)
         .order_by(col(ProgressUpdate.action_id), col(ProgressUpdate.id))
     ).all()
-    previous: dict[int, str | None] = {}
+    before: dict[int, _Progress] = {}
     out: list[UpdateView] = []
-    for update, ref, text in rows:
+    for update, ref, text, plan_due, plan_completed in rows:
+        state = before.setdefault(update.action_id, _Progress(due=plan_due))
         if update.created_at >= since:
+            status = (
+                COMPLETE if (plan_completed or state.completed) else (state.rag or NO_UPDATE)
+            )
             out.append(
                 UpdateView(
                     ref,
@@ -406,12 +419,21 @@ def updates_since(session: Session, board_id: int, since: datetime) -> list[Upda
                     update.author_slack_user_id,
                     update.created_at,
                     update.rag,
-                    previous.get(update.action_id),
+                    state.rag,
                     update.note,
+                    percent=update.percent,
+                    completed_on=update.completed_on,
+                    new_due=update.new_due,
+                    reason=update.retarget_reason,
+                    previous_status=status,
+                    previous_due=state.due,
+                    previous_percent=state.percent,
                 )
             )
-        if update.rag:
-            previous[update.action_id] = update.rag
+        state.rag = update.rag or state.rag
+        state.due = update.new_due or state.due
+        state.completed = update.completed_on or state.completed
+        state.percent = update.percent if update.percent is not None else state.percent
     out.sort(key=lambda u: u.created_at)
     return out
 

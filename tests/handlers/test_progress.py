@@ -47,7 +47,7 @@ def test_quick_form_records_once_and_confirms(
 ) -> None:
     reply = progress(mini_app, fake_slack, MEG, "1.1a amber toolkit drafted, pathway delayed")
     assert reply["response_type"] == "ephemeral"
-    assert reply["text"].startswith("Recorded for *1.1a* Toolkit: status no update → *amber*")
+    assert reply["text"].startswith("Recorded for *1.1a* Toolkit: status set to amber; note added")
     [update] = updates(mini)
     assert (update.rag, update.note, update.author_slack_user_id) == (
         "amber",
