@@ -54,6 +54,15 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
                 cur.execute("PRAGMA journal_mode=WAL")
             cur.close()
 
+        @event.listens_for(engine, "savepoint")
+        def _begin_first(conn: Any, _name: Any) -> None:
+            # pysqlite opens a transaction only before INSERT/UPDATE/DELETE, so a SAVEPOINT
+            # that comes first opens one itself, and its RELEASE then commits everything: an
+            # update would be kept even when its audit row fails after it. Begin first.
+            driver = conn.connection.driver_connection
+            if driver is not None and not driver.in_transaction:
+                driver.execute("BEGIN")
+
         return engine
     return create_engine(url, pool_pre_ping=True, **kwargs)
 
