@@ -286,8 +286,10 @@ def _import(engine: Engine, args: argparse.Namespace) -> int:
 
 
 def _say(settings: Settings, engine: Engine, args: argparse.Namespace) -> int:
+    from pathlib import Path
+
     from bot.conversation import respond
-    from bot.render import plain_text
+    from bot.render import plain_text, save_files
 
     reply, ctx = respond(
         engine,
@@ -298,10 +300,18 @@ def _say(settings: Settings, engine: Engine, args: argparse.Namespace) -> int:
         today=args.today,
         admin_ids=settings.admin_user_ids,
     )
+    # Files (an export, a report) go where Slack would upload them: here, the current directory.
+    saved = save_files(reply.files, Path.cwd())
     if args.json:
-        print(json.dumps(reply.to_json(ctx.today), indent=2, ensure_ascii=False))
+        doc = reply.to_json(ctx.today)
+        if saved:  # only then: the documented shape is {text, blocks, actions}
+            pairs = zip(reply.files, saved, strict=True)
+            doc["files"] = [{"filename": f.filename, "path": str(path)} for f, path in pairs]
+        print(json.dumps(doc, indent=2, ensure_ascii=False))
     else:
         sys.stdout.write(plain_text(reply))
+        for attachment, path in zip(reply.files, saved, strict=True):
+            print(f"Saved {attachment.title}: {path}")
     return 0
 
 

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import json
 import re
+from dataclasses import dataclass
 from datetime import date
+from typing import Literal, Protocol
 
+from rapidfuzz import fuzz, process
+from slack_sdk.models.blocks import ActionsBlock, ButtonElement
 from sqlmodel import Session, col, select
 
-from bot.identity import is_board_admin, mentioned_user, person_for, resolve_role
+from bot.identity import is_board_admin, mentioned_user, person_for
 from bot.questions import parse_date
-from bot.render import escape, fmt_date
+from bot.render import BlockBuilder, Reply, clip, escape, fmt_date
 from store.models import AuditEvent, Board, Person, PersonSubgroup, Subgroup
 from store.queries import board_subgroups, chaired_subgroup_ids
 
@@ -30,41 +35,185 @@ LINKED_BOARD = "This channel is now {board}'s board-level channel.{was}"
 USAGE = "Usage: `/lscb channel <sub-group>` or `/lscb channel board`, in the channel to link."
 NO_LINKS = "No channels are linked on {board} yet. In a channel: `/lscb channel <sub-group>`."
 NOT_A_GROUP = "“{text}” isn't one of {board}'s sub-groups. Sub-groups: {names}."
+WHICH_GROUP = "“{text}” could be more than one of {board}'s sub-groups. Which one?"
+# Whether the bot can post in the channel it is asked to link (digests go there a week later).
+JOINED = " I've joined the channel so I can post its digests here."
+INVITE_FIRST = (
+    "I'm not in this channel, so I couldn't post its digests here. Invite me with "
+    "`/invite {bot}`, then run `/lscb channel {text}` again. Nothing was changed."
+)
+NOT_CHECKED = (
+    " (I couldn't check that I'm in the channel: {why}. If digests don't arrive, invite me "
+    "with `/invite {bot}`.)"
+)
+NO_SLACK = "there is no Slack here"
+BOT_NAME = "@lscb-plan"  # the bot user's display name in manifest.json
+PICK_ACTION = "lscb_pick_"  # buttons that finish a command with one of several names
 UPDATES_USAGE = "Usage: `/lscb updates on` or `/lscb updates off`, in a sub-group's channel."
 UPDATES_NOT_LINKED = "This channel isn't linked to a sub-group: `/lscb channel <sub-group>` first."
 UPDATES_SET = "Progress updates on *{name}*'s actions will {now} be posted here."
 
 
+@dataclass(frozen=True)
+class Membership:
+    """Whether the bot is in a channel: already, joined just now, must be invited, or unknown."""
+
+    state: Literal["member", "joined", "invite", "unknown"]
+    detail: str = ""  # for "unknown": why (Slack's error code)
+    bot: str = BOT_NAME  # how to name the bot in `/invite …`
+
+
+class ChannelAccess(Protocol):
+    """The one Slack call linking needs; the handler passes it in (the console has none)."""
+
+    def ensure_member(self, channel_id: str) -> Membership:
+        """Join the channel if the bot can (public), else say it must be invited."""
+        ...
+
+
+def resolve_subgroup(session: Session, board: Board, text: str) -> Subgroup | list[Subgroup]:
+    """The sub-group `text` names: by name or alias, by words of its name ("training" for
+    "Training Sub-Committee"), or by a close spelling; else the likely ones (maybe none)."""
+    assert board.id is not None
+    groups = board_subgroups(session, board.id)
+    wanted = " ".join(text.split()).casefold()
+    spellings: dict[str, Subgroup] = {}
+    for group in groups:
+        for spelling in (group.name, *group.aliases):
+            spellings.setdefault(" ".join(spelling.split()).casefold(), group)
+    if wanted in spellings:
+        return spellings[wanted]
+    words = re.findall(r"[\w&]+", wanted)
+    by_words = {
+        group.id: group
+        for spelling, group in spellings.items()
+        if words and _words_start(words, re.findall(r"[\w&]+", spelling))
+    }
+    if len(by_words) == 1:
+        return next(iter(by_words.values()))
+    if by_words:
+        return list(by_words.values())[:5]
+    # Whole-name typos ("Traning Sub-Comittee"); WRatio would also match on one shared word.
+    scored = process.extract(wanted, list(spellings), scorer=fuzz.ratio, limit=10)
+    ranked: dict[int | None, tuple[Subgroup, float]] = {}
+    for spelling, score, _ in scored:
+        group = spellings[spelling]
+        if group.id not in ranked and score >= CLOSE:
+            ranked[group.id] = (group, score)
+    best = sorted(ranked.values(), key=lambda pair: -pair[1])
+    if best and best[0][1] >= SURE and (len(best) == 1 or best[0][1] - best[1][1] >= GAP):
+        return best[0][0]
+    return [group for group, _ in best[:5]]
+
+
+SURE, GAP, CLOSE = 90, 6, 75  # rapidfuzz ratios: one clear winner, or a short list
+TYPO = 80  # a typed word of 4+ letters this close to a word of the name counts as that word
+
+
+def _words_start(words: list[str], name_words: list[str]) -> bool:
+    """Each typed word begins a word of the name, in order: "qual review" → "Quality and Review"."""
+    at = 0
+    for word in words:
+        while at < len(name_words) and not _word_matches(word, name_words[at]):
+            at += 1
+        if at == len(name_words):
+            return False
+        at += 1
+    return True
+
+
+def _word_matches(word: str, name_word: str) -> bool:
+    if name_word.startswith(word):
+        return True
+    return len(word) >= 4 and fuzz.ratio(word, name_word) >= TYPO
+
+
+def _pick(
+    board: Board, text: str, groups: list[Subgroup], command: str, channel_id: str | None = None
+) -> Reply:
+    """"Which one?" with a button per sub-group; a click runs `command` with its name."""
+    question = WHICH_GROUP.format(text=escape(text), board=escape(board.short_name))
+    b = BlockBuilder()
+    b.section(question)
+    buttons = [
+        ButtonElement(
+            text=clip(group.name, 75),
+            action_id=f"{PICK_ACTION}{i}",
+            value=json.dumps({"t": f"{command} {group.name}", "b": board.code, "c": channel_id}),
+        )
+        for i, group in enumerate(groups)
+    ]
+    b.blocks.append(ActionsBlock(elements=buttons))
+    return Reply(text=question, blocks=b.blocks)
+
+
+def _not_a_group(session: Session, board: Board, text: str) -> Reply:
+    assert board.id is not None
+    names = ", ".join(escape(s.name) for s in board_subgroups(session, board.id))
+    return Reply(
+        text=NOT_A_GROUP.format(text=escape(text), board=escape(board.short_name), names=names)
+    )
+
+
 def link(
-    session: Session, person: Person, board: Board | None, channel_id: str | None, text: str
-) -> str:
-    """Link `channel_id` to a sub-group (admins and its members) or the board (admins)."""
+    session: Session,
+    person: Person,
+    board: Board | None,
+    channel_id: str | None,
+    text: str,
+    slack: ChannelAccess | None = None,
+) -> Reply:
+    """Link `channel_id` to a sub-group (admins and its chair) or the board (admins), once the
+    bot is sure it can post there (with `slack`; the console cannot check)."""
     if board is None or board.id is None:
-        return "Pick your board first with `/lscb board <name>`."
+        return Reply(text="Pick your board first with `/lscb board <name>`.")
     if not channel_id or channel_id.startswith("D"):
-        return NOT_IN_CHANNEL
+        return Reply(text=NOT_IN_CHANNEL)
+    text = text.strip()
     if not text:
-        return USAGE
-    if text.strip().lower() in ("board", "the board", "executive", "exec"):
+        return Reply(text=USAGE)
+    if text.lower() in ("board", "the board", "executive", "exec"):
         if not is_board_admin(session, person, board):
-            return NOT_ADMIN.format(board=escape(board.short_name))
+            return Reply(text=NOT_ADMIN.format(board=escape(board.short_name)))
+        access, note = _access(slack, channel_id, "board")
+        if access is not None:
+            return access
         was = _was(board.slack_channel_id, channel_id)
         _audit(session, board, person, "board", board.code, board.slack_channel_id, channel_id)
         board.slack_channel_id = channel_id
         session.add(board)
-        return LINKED_BOARD.format(board=escape(board.short_name), was=was)
-    found = resolve_role(session, board, text)
-    group = found.subgroup if not isinstance(found, list) else None
-    if group is None:
-        names = ", ".join(escape(s.name) for s in board_subgroups(session, board.id))
-        return NOT_A_GROUP.format(text=escape(text), board=escape(board.short_name), names=names)
+        return Reply(text=LINKED_BOARD.format(board=escape(board.short_name), was=was) + note)
+    found = resolve_subgroup(session, board, text)
+    if isinstance(found, list):
+        if not found:
+            return _not_a_group(session, board, text)
+        return _pick(board, text, found, "/lscb channel", channel_id)
+    group = found
     if not _may_manage(session, person, board, group):
-        return NOT_ALLOWED.format(name=escape(group.name))
+        return Reply(text=NOT_ALLOWED.format(name=escape(group.name)))
+    access, note = _access(slack, channel_id, group.name)
+    if access is not None:
+        return access
     was = _was(group.slack_channel_id, channel_id)
     _audit(session, board, person, "subgroup", group.name, group.slack_channel_id, channel_id)
     group.slack_channel_id = channel_id
     session.add(group)
-    return LINKED.format(name=escape(group.name), board=escape(board.short_name), was=was)
+    linked = LINKED.format(name=escape(group.name), board=escape(board.short_name), was=was)
+    return Reply(text=linked + note)
+
+
+def _access(slack: ChannelAccess | None, channel_id: str, name: str) -> tuple[Reply | None, str]:
+    """A refusal when the bot must be invited first, else what to add to the confirmation."""
+    if slack is None:
+        return None, NOT_CHECKED.format(why=NO_SLACK, bot=BOT_NAME)
+    member = slack.ensure_member(channel_id)
+    if member.state == "invite":
+        return Reply(text=INVITE_FIRST.format(bot=member.bot, text=escape(name))), ""
+    if member.state == "joined":
+        return None, JOINED
+    if member.state == "unknown":
+        return None, NOT_CHECKED.format(why=f"Slack said `{escape(member.detail)}`", bot=member.bot)
+    return None, ""
 
 
 def _may_manage(session: Session, person: Person, board: Board, group: Subgroup) -> bool:
@@ -77,22 +226,28 @@ def _may_manage(session: Session, person: Person, board: Board, group: Subgroup)
     )
 
 
-def set_chair(session: Session, actor: Person, board: Board | None, text: str) -> str:
+def set_chair(session: Session, actor: Person, board: Board | None, text: str) -> Reply:
     """Admin: `/lscb chair @person <sub-group>` makes them a member and the chair."""
     if board is None or board.id is None:
-        return "Pick your board first with `/lscb board <name>`."
+        return Reply(text="Pick your board first with `/lscb board <name>`.")
     if not is_board_admin(session, actor, board):
-        return NOT_ADMIN_CHAIR.format(board=escape(board.short_name))
+        return Reply(text=NOT_ADMIN_CHAIR.format(board=escape(board.short_name)))
     user_text, _, group_text = text.strip().partition(" ")
     user_id = mentioned_user(user_text)
-    found = resolve_role(session, board, group_text) if group_text.strip() else None
-    group = found.subgroup if found is not None and not isinstance(found, list) else None
-    if user_id is None or group is None or group.id is None:
-        return CHAIR_USAGE
+    group_text = group_text.strip()
+    if user_id is None or not group_text:
+        return Reply(text=CHAIR_USAGE)
+    found = resolve_subgroup(session, board, group_text)
+    if isinstance(found, list):
+        if not found:
+            return _not_a_group(session, board, group_text)
+        return _pick(board, group_text, found, f"/lscb chair <@{user_id}>")
+    group = found
+    assert group.id is not None
     target = person_for(session, user_id)
     assert target.id is not None
     if target.board_id not in (None, board.id):
-        return CHAIR_OTHER_BOARD.format(user=user_id, code=board.code)
+        return Reply(text=CHAIR_OTHER_BOARD.format(user=user_id, code=board.code))
     target.board_id = board.id
     session.add(target)
     link = session.get(PersonSubgroup, (target.id, group.id))
@@ -104,7 +259,7 @@ def set_chair(session: Session, actor: Person, board: Board | None, text: str) -
     _audit(
         session, board, actor, "subgroup", group.name, before, target.slack_user_id, field="chair"
     )
-    return CHAIR_SET.format(user=target.slack_user_id, name=escape(group.name))
+    return Reply(text=CHAIR_SET.format(user=target.slack_user_id, name=escape(group.name)))
 
 
 def _was(old: str | None, new: str) -> str:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from datetime import date
+from pathlib import Path
 
 from sqlalchemy import Engine
 from sqlmodel import Session
 
 from bot.conversation import respond
-from bot.render import plain_text
+from bot.render import plain_text, save_files
 from bot.settings import Settings
 from store.queries import UnknownBoard, find_board, list_boards
 
@@ -74,6 +75,9 @@ def run_console(
             admin_ids=settings.admin_user_ids,
         )
         write(plain_text(reply))
+        # Files Slack would upload to the person (an export, a report) land in this directory.
+        for attachment, path in zip(reply.files, save_files(reply.files, Path.cwd()), strict=True):
+            write(f"Saved {attachment.title}: {path}")
     return 0
 
 

@@ -6,16 +6,18 @@ import json
 import logging
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from time import monotonic
 from weakref import WeakKeyDictionary
 
+from rapidfuzz.distance import OSA
 from slack_sdk.models.blocks import ActionsBlock, ButtonElement, MarkdownTextObject, SectionBlock
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from bot import answers, channels, identity, progress
+from bot import answers, channels, identity, plan_files, progress
 from bot.clock import LONDON, noon_london, now_utc, today_london
 from bot.questions import Intent, parse
 from bot.render import RAG_EMOJI, BlockBuilder, Reply, clip, escape, join_counts
@@ -49,14 +51,6 @@ HELP_SETUP = (
 )
 EMPTY = "Ask me about the business plan: try `help`."
 UNKNOWN_COMMAND = "I don't know the command `{command}`. Commands: {known}."
-LSCB_HELP = (
-    "`/lscb iam <role or sub-group>` · `/lscb board <name>` · `/lscb whoami` · "
-    "`/lscb assign @person <role>` (admins) · `/lscb channel <sub-group>` · `/lscb channels` · "
-    "`/lscb updates on|off` · `/lscb away until <date>` · `/lscb quiet` · `/lscb nudges on` · "
-    "`/lscb digest <weekday> <HH:MM>`, `/lscb chair @person <sub-group>`, `/lscb admin @person`, "
-    "`/lscb admin remove @person` (admins) · `/lscb pending` (admins and chairs: role requests "
-    "to approve) · `/lscb <any question>`"
-)
 
 
 @dataclass(frozen=True)
@@ -72,6 +66,7 @@ class Context:
     admin_ids: frozenset[str] = frozenset()
     request_key: str | None = None  # Slack's id for this request: a retry records nothing twice
     page: int = 0  # which ten of a long answer to show ("Show the next 10")
+    slack: channels.ChannelAccess | None = None  # Slack calls a command may need (none: console)
 
 
 def make_context(
@@ -293,6 +288,93 @@ def _rag_summary(views: list) -> str:
     return join_counts((f"{RAG_EMOJI[s]} {s}", counts[s]) for s in order)
 
 
+# -- /lscb subcommands: one registry, which the dispatch, the help line and "did you mean" read --
+
+SubcommandRun = Callable[[Session, Context, Person, str], Reply]
+
+
+@dataclass(frozen=True)
+class Subcommand:
+    """An `/lscb` subcommand: what it runs (with the asker's person row) and its help entry."""
+
+    run: SubcommandRun
+    usage: str | None  # None: listed with the entry before it
+
+
+def _text(run: Callable[[Session, Context, Person, str], str]) -> SubcommandRun:
+    """A subcommand whose answer is plain text."""
+    return lambda session, ctx, person, args: Reply(text=run(session, ctx, person, args))
+
+
+def _nudges(session: Session, ctx: Context, person: Person, args: str) -> str:
+    return channels.set_nudges(session, person, on=args.lower() != "off")
+
+
+SUBCOMMANDS: dict[str, Subcommand] = {
+    "iam": Subcommand(
+        lambda s, c, p, a: identity.iam(s, p, c.board, a), "`/lscb iam <role or sub-group>`"
+    ),
+    "board": Subcommand(
+        _text(lambda s, c, p, a: identity.set_board(s, p, a)), "`/lscb board <name>`"
+    ),
+    "whoami": Subcommand(_text(lambda s, c, p, a: identity.whoami(s, p)), "`/lscb whoami`"),
+    "assign": Subcommand(
+        _text(lambda s, c, p, a: identity.assign(s, p, c.board, a)),
+        "`/lscb assign @person <role>` (admins)",
+    ),
+    "channel": Subcommand(
+        lambda s, c, p, a: channels.link(s, p, c.board, c.channel_id, a, c.slack),
+        "`/lscb channel <sub-group>`",
+    ),
+    "channels": Subcommand(
+        _text(lambda s, c, p, a: channels.links(s, c.board)), "`/lscb channels`"
+    ),
+    "updates": Subcommand(
+        _text(lambda s, c, p, a: channels.set_updates(s, p, c.board, c.channel_id, a)),
+        "`/lscb updates on|off`",
+    ),
+    "away": Subcommand(
+        _text(lambda s, c, p, a: channels.set_away(s, p, a, c.today)), "`/lscb away until <date>`"
+    ),
+    "quiet": Subcommand(
+        _text(lambda s, c, p, a: channels.set_nudges(s, p, on=False)), "`/lscb quiet`"
+    ),
+    "nudges": Subcommand(_text(_nudges), "`/lscb nudges on`"),
+    "export": Subcommand(
+        lambda s, c, p, a: plan_files.export_reply(s, c.board, c.today),
+        "`/lscb export` (the plan as a spreadsheet)",
+    ),
+    "report": Subcommand(
+        lambda s, c, p, a: plan_files.report_reply(s, c.board, a, c.today),
+        "`/lscb report [2018Q3] [xlsx]` (the quarter's progress report)",
+    ),
+    "import": Subcommand(
+        lambda s, c, p, a: plan_files.import_help(s, p, c.board),
+        "`/lscb import` (admins: a plan from a spreadsheet)",
+    ),
+    "digest": Subcommand(
+        _text(lambda s, c, p, a: channels.set_schedule(s, p, c.board, a)),
+        "`/lscb digest <weekday> <HH:MM>`",
+    ),
+    "chair": Subcommand(
+        lambda s, c, p, a: channels.set_chair(s, p, c.board, a), "`/lscb chair @person <sub-group>`"
+    ),
+    "admin": Subcommand(
+        _text(lambda s, c, p, a: identity.admin_command(s, p, c.board, a)),
+        "`/lscb admin @person`, `/lscb admin remove @person` (admins)",
+    ),
+    "pending": Subcommand(
+        lambda s, c, p, a: identity.pending(s, p, c.board),
+        "`/lscb pending` (admins and chairs: role requests to approve)",
+    ),
+}
+LSCB_HELP = " · ".join(
+    [sub.usage for sub in SUBCOMMANDS.values() if sub.usage] + ["`/lscb <any question>`"]
+)
+DID_YOU_MEAN = "`/lscb {typed}` isn't a command: did you mean `/lscb {command}`? Commands: {known}."
+QUESTION_WORDS = frozenset({"update"})  # near a command's name, but how questions start
+
+
 def _lscb_command(session: Session, ctx: Context, rest: str) -> Reply:
     sub, _, args = rest.partition(" ")
     sub, args = sub.lower(), args.strip()
@@ -300,53 +382,70 @@ def _lscb_command(session: Session, ctx: Context, rest: str) -> Reply:
         reply = help_reply(session, ctx)
         reply.blocks.append(SectionBlock(text=MarkdownTextObject(text=LSCB_HELP)))
         return reply
-    if sub in (
-        "iam",
-        "whoami",
-        "assign",
-        "board",
-        "channel",
-        "channels",
-        "updates",
-        "away",
-        "quiet",
-        "nudges",
-        "digest",
-        "chair",
-        "admin",
-        "pending",
-    ):
+    command = SUBCOMMANDS.get(sub)
+    if command is not None:
         person = identity.person_for(session, ctx.user_id, ctx.admin_ids)
-        if sub == "away":
-            return Reply(text=channels.set_away(session, person, args, ctx.today))
-        if sub == "quiet" or (sub == "nudges" and args.lower() == "off"):
-            return Reply(text=channels.set_nudges(session, person, on=False))
-        if sub == "nudges":
-            return Reply(text=channels.set_nudges(session, person, on=True))
-        if sub == "chair":
-            return Reply(text=channels.set_chair(session, person, ctx.board, args))
-        if sub == "admin":
-            return Reply(text=identity.admin_command(session, person, ctx.board, args))
-        if sub == "pending":
-            return identity.pending(session, person, ctx.board)
-        if sub == "digest":
-            return Reply(text=channels.set_schedule(session, person, ctx.board, args))
-        if sub == "channel":
-            return Reply(text=channels.link(session, person, ctx.board, ctx.channel_id, args))
-        if sub == "channels":
-            return Reply(text=channels.links(session, ctx.board))
-        if sub == "updates":
-            return Reply(
-                text=channels.set_updates(session, person, ctx.board, ctx.channel_id, args)
-            )
-        if sub == "iam":
-            return identity.iam(session, person, ctx.board, args)
-        if sub == "whoami":
-            return Reply(text=identity.whoami(session, person))
-        if sub == "assign":
-            return Reply(text=identity.assign(session, person, ctx.board, args))
-        return Reply(text=identity.set_board(session, person, args))
+        return command.run(session, ctx, person, args)
+    meant = _misspelt_subcommand(session, ctx, sub)
+    if meant is not None:  # never search the plan for a mistyped command word
+        return _did_you_mean(ctx, sub, meant, args)
     return ask(session, ctx, rest)
+
+
+def _misspelt_subcommand(session: Session, ctx: Context, word: str) -> str | None:
+    """The subcommand `word` is a slip of the keyboard for, if any ("exprot", "chanel")."""
+    if len(word) < 4 or word in QUESTION_WORDS or not word.isalpha():
+        return None
+    best: tuple[int, str] | None = None
+    for name in SUBCOMMANDS:
+        if word.startswith(name):
+            return None  # "reports", "assigned": a word of its own, so a question
+        if word[0] != name[0]:
+            continue  # slips keep the first letter; "spending" is not "pending"
+        limit = 1 if len(name) <= 5 else 2
+        distance = OSA.distance(word, name)
+        if distance <= limit and (best is None or distance < best[0]):
+            best = (distance, name)
+    if best is None:
+        return None
+    # A word the plan itself uses ("spending", say) starts a question, not a command.
+    if ctx.board is not None and word in _plan_words(session, ctx.board):
+        return None
+    return best[1]
+
+
+def _plan_words(session: Session, board: Board) -> set[str]:
+    return {
+        w
+        for v in action_views(session, board)
+        for w in re.findall(r"[a-z]+", f"{v.text} {v.workstream} {v.priority or ''}".lower())
+    }
+
+
+def _did_you_mean(ctx: Context, typed: str, meant: str, args: str) -> Reply:
+    known = ", ".join(f"`{name}`" for name in SUBCOMMANDS)
+    text = DID_YOU_MEAN.format(typed=escape(typed), command=meant, known=known)
+    corrected = f"/lscb {meant} {args}".strip()
+    b = BlockBuilder()
+    b.section(text)
+    b.blocks.append(
+        ActionsBlock(
+            elements=[
+                ButtonElement(
+                    text=clip(f"Run {corrected}", 75),
+                    action_id=f"{channels.PICK_ACTION}0",
+                    value=json.dumps(
+                        {
+                            "t": corrected,
+                            "b": ctx.board.code if ctx.board else None,
+                            "c": ctx.channel_id,
+                        }
+                    )[:2000],
+                )
+            ]
+        )
+    )
+    return Reply(text=text, blocks=b.blocks)
 
 
 def _progress_command(session: Session, ctx: Context, rest: str) -> Reply:
@@ -430,6 +529,7 @@ def respond(
     admin_ids: frozenset[str] = frozenset(),
     request_key: str | None = None,
     page: int = 0,
+    slack: channels.ChannelAccess | None = None,
 ) -> tuple[Reply, Context]:
     """Open a session, build the context and answer: the door Slack, console and `say` share.
 
@@ -447,4 +547,6 @@ def respond(
             request_key=request_key,
             page=page,
         )
+        if slack is not None:
+            ctx = replace(ctx, slack=slack)
         return handle(session, ctx, text), ctx

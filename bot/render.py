@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
 from slack_sdk.models.blocks import (
@@ -114,6 +115,15 @@ def update_button(view: ActionView) -> ButtonElement:
 Post = tuple[str, str] | tuple[str, str, list[dict[str, Any]]]
 
 
+@dataclass(frozen=True)
+class Attachment:
+    """A file that goes with a reply: uploaded to the asker in Slack, saved to disk elsewhere."""
+
+    filename: str
+    content: bytes
+    title: str
+
+
 @dataclass
 class Reply:
     """What the bot says: fallback text, Block Kit blocks, and the actions it is about."""
@@ -124,6 +134,9 @@ class Reply:
     # Messages to post elsewhere as well, as (channel id, mrkdwn text): e.g. an update
     # announced in its sub-group's channel. Slack posts them; the console only mentions them.
     posts: list[Post] = field(default_factory=list)
+    # Files for the asker (an export, a report): Slack uploads them into the asker's DM, the
+    # console and `say` write them to the current directory (see save_files).
+    files: list[Attachment] = field(default_factory=list)
 
     def blocks_json(self) -> list[dict[str, Any]]:
         """Blocks as Slack wants them (validated by slack_sdk's models)."""
@@ -136,6 +149,27 @@ class Reply:
             "blocks": self.blocks_json(),
             "actions": [view.record(today) for view in self.actions],
         }
+
+
+def save_files(files: Sequence[Attachment], directory: Path) -> list[Path]:
+    """Write each attachment into `directory` under its own name, never over an existing file."""
+    saved = []
+    for attachment in files:
+        # Only the name's last part: a file name never picks where on disk it goes.
+        name = Path(attachment.filename).name or "file"
+        path = directory / name
+        stem, suffix = path.stem, path.suffix
+        n = 1
+        while True:
+            try:
+                with path.open("xb") as out:  # "x": a file already there is left alone
+                    out.write(attachment.content)
+                break
+            except FileExistsError:
+                n += 1
+                path = directory / f"{stem}-{n}{suffix}"
+        saved.append(path)
+    return saved
 
 
 class BlockBuilder:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from handlers import answers, commands, messages, progress, roles
+from handlers import answers, commands, files, messages, progress, roles
 
 if TYPE_CHECKING:
     from slack_bolt import App
@@ -14,6 +14,7 @@ if TYPE_CHECKING:
 
 def register(app: App, deps: Deps) -> None:
     """Register every surface's listeners on `app`."""
+    files.register(app, deps)  # before messages: Bolt gives an event to its first match only
     messages.register(app, deps)
     commands.register(app, deps)
     progress.register(app, deps)

@@ -40,6 +40,9 @@ class FakeSlack:
     messages: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # see _after_answer
     delays: dict[str, float] = field(default_factory=dict)
     clock: Any = time.time  # what a message's ts says; tests of a simulated day set their own
+    # Files and channel membership: see the block "files and channel membership" below.
+    files: dict[str, dict[str, Any]] = field(default_factory=dict)
+    outside: dict[str, bool] = field(default_factory=dict)  # channel → is_private; bot not in it
 
     def __post_init__(self) -> None:
         self._lock = threading.Condition()
@@ -51,6 +54,9 @@ class FakeSlack:
                 pass
 
             def do_POST(self) -> None:
+                if self.path.startswith(UPLOAD_PATH):  # raw file bytes: see the files block
+                    fake._receive_upload(self)
+                    return
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length).decode()
                 ctype = self.headers.get("Content-Type", "")
@@ -76,6 +82,9 @@ class FakeSlack:
                     self.send_header(k, v)
                 self.end_headers()
                 self.wfile.write(payload)
+
+            def do_GET(self) -> None:
+                fake._serve_file(self)  # url_private downloads: see the files block
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.handle_error = self._handle_error  # type: ignore[method-assign]
@@ -124,6 +133,8 @@ class FakeSlack:
             return 200, {}, {"ok": False, "error": self.fail_methods[method]}
         if method in HISTORY_METHODS:
             return 200, {}, self._history_answer(method, args)
+        if method in FILE_METHODS:
+            return 200, {}, self._files_answer(method, args)
         if method == "auth.test":
             return (
                 200,
@@ -224,6 +235,119 @@ class FakeSlack:
             "response_metadata": {"next_cursor": str(start + limit) if more else ""},
         }
 
+    # -- files and channel membership ------------------------------------------------------
+    # files_upload_v2's three steps (files.getUploadURLExternal, a POST of the raw bytes to the
+    # upload URL, files.completeUploadExternal), files.info, and url_private downloads that need
+    # the bot token as a Bearer header, as Slack's do. `share_file` stands for a person dropping
+    # a file into a conversation. conversations.info / conversations.join answer for channel
+    # membership: the bot is in every channel except those in `outside` (channel → is_private);
+    # it can join a public one, and must be invited to a private one.
+
+    def share_file(self, name: str, content: bytes, user: str = "U0PERSON1") -> dict[str, Any]:
+        """A person shares a file: it is stored, and its object is returned as events carry it."""
+        with self._lock:
+            file_id = f"F{len(self.files) + 1:08d}"
+            self.files[file_id] = {"name": name, "title": name, "content": content, "user": user}
+        return self._file_object(file_id)
+
+    def uploaded(self) -> list[dict[str, Any]]:
+        """Files the bot uploaded and shared (completed), with their bytes and channel."""
+        with self._lock:
+            return [f for f in self.files.values() if f.get("channel")]
+
+    def _file_object(self, file_id: str) -> dict[str, Any]:
+        f = self.files[file_id]
+        url = f"{self.base}{FILES_PATH}{TEAM_ID}-{file_id}/{f['name']}"
+        return {
+            "id": file_id,
+            "name": f["name"],
+            "title": f["title"],
+            "size": len(f.get("content") or b""),
+            "user": f.get("user"),
+            "url_private": url,
+            "url_private_download": url + "?download=1",
+        }
+
+    def _files_answer(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
+        channel = str(args.get("channel") or args.get("channel_id") or "")
+        if channel in self.channel_errors:
+            return {"ok": False, "error": self.channel_errors[channel]}
+        if method == "files.getUploadURLExternal":
+            if not args.get("filename") or not str(args.get("length", "")).isdigit():
+                return {"ok": False, "error": "invalid_arguments"}
+            with self._lock:
+                file_id = f"F{len(self.files) + 1:08d}"
+                self.files[file_id] = {"name": args["filename"], "title": args["filename"]}
+            upload_url = f"{self.base}{UPLOAD_PATH}{file_id}"
+            return {"ok": True, "file_id": file_id, "upload_url": upload_url}
+        if method == "files.completeUploadExternal":
+            done = []
+            with self._lock:
+                for item in json.loads(args.get("files") or "[]"):
+                    f = self.files.get(item.get("id", ""))
+                    if f is None or "content" not in f:
+                        return {"ok": False, "error": "file_not_found"}
+                    f.update(title=item.get("title") or f["name"], channel=channel)
+                    f["comment"] = args.get("initial_comment")
+                    done.append(self._file_object(item["id"]))
+            return {"ok": True, "files": done}
+        if method == "files.info":
+            with self._lock:
+                if args.get("file") not in self.files:
+                    return {"ok": False, "error": "file_not_found"}
+                return {"ok": True, "file": self._file_object(str(args["file"]))}
+        if method == "conversations.info":
+            private = self.outside.get(channel)
+            if private:  # Slack hides a private channel from a bot that isn't in it
+                return {"ok": False, "error": "channel_not_found"}
+            return {
+                "ok": True,
+                "channel": {"id": channel, "is_private": False, "is_member": private is None},
+            }
+        # conversations.join
+        if self.outside.get(channel):
+            return {"ok": False, "error": "method_not_supported_for_channel_type"}
+        with self._lock:
+            self.outside.pop(channel, None)
+        return {"ok": True, "channel": {"id": channel, "is_member": True}}
+
+    def _receive_upload(self, request: BaseHTTPRequestHandler) -> None:
+        file_id = request.path.removeprefix(UPLOAD_PATH)
+        data = request.rfile.read(int(request.headers.get("Content-Length") or 0))
+        with self._lock:
+            self.calls.append(Call(request.path, "upload", {"file": file_id}, {}, True))
+            known = file_id in self.files
+            if known:
+                self.files[file_id]["content"] = data
+            self._lock.notify_all()
+        self._plain(request, 200 if known else 404, f"OK - {len(data)}".encode())
+
+    def _serve_file(self, request: BaseHTTPRequestHandler) -> None:
+        """url_private: the bytes to a request with a bot token, a login page to anyone else."""
+        path = request.path.split("?", 1)[0]
+        file_id = path.removeprefix(FILES_PATH).split("/", 1)[0].removeprefix(f"{TEAM_ID}-")
+        auth = request.headers.get("Authorization", "")
+        with self._lock:
+            self.calls.append(Call(path, "download", {"file": file_id}, {"auth": auth}))
+            f = self.files.get(file_id) if path.startswith(FILES_PATH) else None
+            self._lock.notify_all()
+        if f is None or "content" not in f:
+            self._plain(request, 404, b"not found")
+        elif not auth.startswith("Bearer xoxb-"):
+            self._plain(request, 200, b"<html>Sign in to Slack</html>", "text/html")
+        else:
+            self._plain(request, 200, f["content"], "application/octet-stream")
+
+    @staticmethod
+    def _plain(
+        request: BaseHTTPRequestHandler, status: int, body: bytes, ctype: str = "text/plain"
+    ) -> None:
+        request.send_response(status)
+        request.send_header("Content-Type", ctype)
+        request.send_header("Content-Length", str(len(body)))
+        request.end_headers()
+        request.wfile.write(body)
+
     # -- inspection --------------------------------------------------------------------------
 
     def calls_to(self, method: str) -> list[Call]:
@@ -263,6 +387,15 @@ class FakeSlack:
 
 
 HISTORY_METHODS = {"conversations.history", "conversations.open"}
+FILE_METHODS = {
+    "files.getUploadURLExternal",
+    "files.completeUploadExternal",
+    "files.info",
+    "conversations.info",
+    "conversations.join",
+}
+UPLOAD_PATH = "/upload/v1/"
+FILES_PATH = "/files-pri/"
 
 
 def _dm(channel: str) -> str:
