@@ -67,6 +67,11 @@ DATE_RANGE = "{what} must be between {start} and {end}."
 NOTHING_TO_RECORD = (
     "Nothing to record: give a status, a note, a percentage, a completion or a new target."
 )
+NOTHING_FOR = (
+    "Nothing to record for *{ref}*: add a status or a note, e.g. `/progress {ref} amber <note>` "
+    "or `/progress {ref} <note>`. `/progress` alone opens the form (percent complete, "
+    "completion, a new target date)."
+)
 REASON_NEEDED = "A new target date needs a reason."
 KEEP_NOTE = "\nWhat you wrote, to copy into the next try:\n> {note}"
 NO_HISTORY = "No updates yet for *{ref}* {text}."
@@ -438,7 +443,9 @@ def record_update(
     if change.note:
         announcement += "\n> " + escape(change.note).replace("\n", "\n> ")
     channels = announce_channels(session, board, view.subgroups)
-    return Outcome(text, view, recorded=True, posts=[(c, announcement) for c in channels])
+    # The action as it stands now, update included: what `say --json` and the reply are about.
+    updated = find_action(session, board, view.ref) or view
+    return Outcome(text, updated, recorded=True, posts=[(c, announcement) for c in channels])
 
 
 @dataclass(frozen=True)
@@ -552,6 +559,9 @@ def _quick(
     now: datetime,
     key: str | None,
 ) -> Outcome:
+    if form.rag is None and not form.note:
+        # "/progress 2.4b" alone would record nothing but a time, and reset the stale clock.
+        return Outcome(NOTHING_FOR.format(ref=escape(form.ref or form.words)))
     change = Change(rag=form.rag, note=form.note or None, key=key)
     views = action_views(session, board)
     if form.ref is not None:

@@ -6,6 +6,7 @@ submission means, so it is tested without Slack.
 
 from __future__ import annotations
 
+import html
 import json
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -35,7 +36,7 @@ from sqlmodel import Session
 
 from bot import identity, progress
 from bot.clock import today_london
-from bot.guard import check_note, refusal_message
+from bot.guard import Finding, check_note
 from bot.progress import Change, membership
 from bot.render import RAG_EMOJI, action_mrkdwn, clip, escape, fmt_date, update_button
 from bot.settings import Settings
@@ -61,6 +62,15 @@ BAD_RAG = "Choose red, amber or green."
 DATE_OUT_OF_RANGE = "Pick a date between {start} and {end}."
 BAD_BUTTON = "That button's details aren't ones I can record. Nothing was saved; try `/progress`."
 RAG_VALUES = ("red", "amber", "green")
+#: Slack shows a field's error under it; we keep each within this many characters, written
+#: to fit, and clip only at a word (field_error) if one ever runs over.
+FIELD_ERROR_LIMIT = 150
+NOTE_REFUSED = (
+    "Not saved: this looks like {kinds}. Progress on the plan only: write “Child A” or a count."
+)
+NOTE_REFUSED_SHORT = (
+    "Not saved: this looks like it could identify a child or family. Write “Child A” or a count."
+)
 
 
 @dataclass(frozen=True)
@@ -233,11 +243,10 @@ def parse_submission(view: dict[str, Any], today: date) -> Submission:
         errors["reason"] = "Say why the target date is moving."
     if reason and not new_due:
         errors["new_due"] = "Pick the new target date this reason is for."
-    findings = check_note(note)
-    if findings:
-        errors["note"] = refusal_message(findings)[:150]
-    if check_note(reason):
-        errors["reason"] = refusal_message(check_note(reason))[:150]
+    for block, text in (("note", note), ("reason", reason)):
+        findings = check_note(text)
+        if findings:
+            errors[block] = _refused(findings)
     if not (rag or note or percent is not None or completed or new_due) and "action" not in errors:
         errors["note"] = "Add a status, a note, a percentage, a completion or a new target."
     if errors:
@@ -252,6 +261,26 @@ def parse_submission(view: dict[str, Any], today: date) -> Submission:
         key=f"view:{view.get('id')}" if view.get("id") else None,
     )
     return Submission(board or meta.get("board"), ref, change, {})
+
+
+def _refused(findings: list[Finding]) -> str:
+    """The guard's refusal, short enough to sit under the field (never the text it found)."""
+    kinds = list(dict.fromkeys(f.kind for f in findings))
+    listed = kinds[0] if len(kinds) == 1 else ", ".join(kinds[:-1]) + " and " + kinds[-1]
+    full = NOTE_REFUSED.format(kinds=listed)
+    return full if len(full) <= FIELD_ERROR_LIMIT else NOTE_REFUSED_SHORT
+
+
+def field_error(message: str, limit: int = FIELD_ERROR_LIMIT) -> str:
+    """A message as a modal field's error: plain text (no mrkdwn stars, entities decoded),
+    clipped at a word, never inside one."""
+    text = " ".join(html.unescape(message.replace("*", "")).split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    if not text[limit - 1].isspace() and " " in cut:
+        cut = cut.rsplit(" ", 1)[0]
+    return cut.rstrip(" ,;:") + "…"
 
 
 def _date(text: object) -> date | None:
@@ -408,7 +437,7 @@ def submit_form(
     """Validate and record a submitted modal: field errors, or the outcome to confirm."""
     submission = parse_submission(view, today_london(now))
     if submission.errors or submission.change is None or submission.ref is None:
-        return submission.errors, None
+        return {block: field_error(e) for block, e in submission.errors.items()}, None
     with session_scope(engine) as session:
         board, person = _board_and_person(session, user_id, submission.board, settings)
         if board is None:
@@ -419,7 +448,7 @@ def submit_form(
         try:
             outcome = progress.record_update(session, board, person, action, submission.change, now)
         except progress.Refused as refused:
-            return {"note": clip(str(refused), 150)}, None
+            return {"note": field_error(str(refused))}, None
         return {}, outcome
 
 

@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 
 from bot.clock import now_utc
 from bot.conversation import respond
-from bot.progress_form import submit_form
+from bot.progress_form import field_error, submit_form
 from bot.settings import Settings
 from store.models import AuditEvent, ProgressUpdate
 from tests.conftest import ADMIN_ID, command_request, event_request, interaction_request, lscb
@@ -421,3 +421,49 @@ def test_a_modal_for_one_board_cannot_update_another_boards_action(
     body = json.loads(mini_app.dispatch(interaction_request(payload)).body)
     assert set(body["errors"]) == {"rag", "percent"}
     assert updates(mini) == []
+
+
+# -- issue 13: a first week's updates ----------------------------------------------------------
+
+
+def test_a_ref_alone_records_nothing_and_says_what_to_type(
+    mini_app: App, fake_slack: FakeSlack, mini: Engine, people: None
+) -> None:
+    reply = progress(mini_app, fake_slack, MEG, "1.1a")
+    assert "Nothing to record for *1.1a*" in reply["text"]
+    assert "`/progress 1.1a amber <note>`" in reply["text"]
+    assert updates(mini) == []  # no empty update resets the "no update for 28 days" clock
+
+
+def test_the_reply_lists_the_action_as_it_is_after_the_update(mini: Engine, people: None) -> None:
+    reply, ctx = respond(
+        mini, user_id=MEG, text="/progress 1.1a red supplier gone", board_name="TSCB"
+    )
+    [record] = reply.to_json(ctx.today)["actions"]  # what `say --json` prints
+    assert record["ref"] == "1.1a" and record["status"] == "red" and record["last_update"]
+    reply, ctx = respond(mini, user_id=MEG, text="/progress 1.1a done", board_name="TSCB")
+    [record] = reply.to_json(ctx.today)["actions"]
+    assert record["status"] == "complete" and record["completed"] == ctx.today.isoformat()
+
+
+def test_modal_errors_fit_under_the_field_without_cutting_a_word(
+    mini_app: App, mini: Engine, people: None
+) -> None:
+    note = "NHS 943 476 5919, lives at 12 Acacia Avenue WR5 2NP, DOB 1/2/2015, Jayden (7) at school"
+    payload = submission(MEG, {"action": "TSCB|1.1a", "note": {"value": note}})
+    body = json.loads(mini_app.dispatch(interaction_request(payload)).body)
+    error = body["errors"]["note"]
+    assert len(error) <= 150 and error.startswith("Not saved") and not error.endswith("…")
+    assert "943" not in error and "Jayden" not in error
+    # A refusal from the write itself (here: not theirs to update) is plain text.
+    payload = submission(LEAD, {"action": "TSCB|1.1a", "note": {"value": "moving"}})
+    body = json.loads(mini_app.dispatch(interaction_request(payload)).body)
+    error = body["errors"]["note"]
+    assert len(error) <= 150 and "*" not in error and error.startswith("You can't update 1.1a")
+
+
+def test_field_errors_are_clipped_at_a_word() -> None:
+    long = "Please take " + "out anything that could identify a child " * 6
+    clipped = field_error(long)
+    assert len(clipped) <= 150 and clipped.endswith("…")
+    assert clipped[:-1].split()[-1] in long.split()  # the last word is whole
