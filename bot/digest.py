@@ -26,11 +26,11 @@ from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
+from bot.answers import urgency
 from bot.clock import LONDON
 from bot.identity import board_admin_ids
 from bot.progress import describe_update, membership
 from bot.render import (
-    RAG_EMOJI,
     RETARGET_FLAG,
     BlockBuilder,
     Reply,
@@ -38,6 +38,7 @@ from bot.render import (
     clip,
     escape,
     fmt_date,
+    join_counts,
     plural,
     update_button,
 )
@@ -184,9 +185,15 @@ def subgroup_digest(
     )
     if not (s.overdue or s.due_soon or s.updates or s.stale):
         b.section(QUIET.format(name=escape(group.name)))
-        return Reply(text=title, blocks=b.blocks, actions=views)
+        return Reply(text=f"{title}: a quiet week", blocks=b.blocks, actions=views)
     _compose(b, s, today, now)
-    return Reply(text=title, blocks=b.blocks, actions=views)
+    counts = (
+        ("overdue", len(s.overdue)),
+        (f"due within {DUE_SOON_DAYS} days", len(s.due_soon)),
+        ("updates" if len(s.updates) != 1 else "update", len(s.updates)),
+        (f"quiet for {STALE_DAYS} days", len(s.stale)),
+    )
+    return Reply(text=f"{title}: {join_counts(counts)}", blocks=b.blocks, actions=views)
 
 
 def _compose(b: BlockBuilder, s: Sections, today: date, now: datetime) -> None:
@@ -235,7 +242,7 @@ def board_digest(
     now: datetime,
     snapshot: Snapshot | None = None,
 ) -> Reply:
-    """The executive view: RAG bar per priority, exceptions, each sub-group's update rate."""
+    """The executive view: RAG counts per priority, exceptions, each sub-group's update rate."""
     assert board.id is not None
     today = now.astimezone(LONDON).date()
     views = (snapshot or Snapshot.read(session, board, now)).views
@@ -247,7 +254,8 @@ def board_digest(
     for priority in board_priorities(session, board.id):
         items = [v for v in views if v.priority_ref == priority.ref]
         lines.append(
-            f"{_rag_bar(items)} *{escape(priority.ref)}. {escape(priority.title)}* ({len(items)})"
+            f"*{escape(priority.ref)}. {escape(priority.title)}*\n"
+            f"{plural(len(items), 'action')}: {_rag_counts(items)}"
         )
     if lines:
         b.section(clip("\n".join(lines), 2990))
@@ -277,7 +285,9 @@ def board_digest(
             )
     if rates:
         b.section(clip("*Update rate by sub-group*\n" + "\n".join(rates), 2990))
-    return Reply(text=title, blocks=b.blocks, actions=views)
+    # The notification (and a screen reader's first line) carries the numbers, not just a title.
+    summary = f"{title}: {_rag_counts(views)}" + (f"; {len(overdue)} overdue" if overdue else "")
+    return Reply(text=summary, blocks=b.blocks, actions=views)
 
 
 def nudge(
@@ -307,42 +317,53 @@ def nudge(
     ]
     if not mine:
         return None
+    mine.sort(key=lambda v: urgency(v, today))  # overdue (oldest first), then due soonest
+    reasons = Counter(_nudge_reason(v, today) for v in mine)
+    why = join_counts((label, reasons[label]) for label in _NUDGE_REASONS)
     b = BlockBuilder()
     b.section(
-        f"Morning! {len(mine)} of your actions on {escape(board.short_name)} could do "
-        f"with an update (overdue, due within {NUDGE_DUE_DAYS} days, or quiet for "
-        f"{STALE_DAYS} days):"
+        NUDGE_INTRO.format(n=len(mine), board=escape(board.short_name), why=why)
+        + (NUDGE_FIRST.format(n=NUDGE_SHOWN) if len(mine) > NUDGE_SHOWN else "")
     )
-    shown = b.actions_list(mine, today, now, reserve=1)
-    if shown < len(mine):
-        b.context(f"…and {len(mine) - shown} more in App Home.")
-    b.context("`/lscb away until <date>` pauses these; `/lscb quiet` turns them off.")
-    return Reply(
-        text=f"{len(mine)} of your actions could do with an update", blocks=b.blocks, actions=mine
-    )
+    shown = b.actions_list(mine[:NUDGE_SHOWN], today, now, reserve=2)
+    rest = mine[shown:]
+    if rest:
+        left = Counter(_nudge_reason(v, today) for v in rest)
+        b.context(
+            NUDGE_MORE.format(
+                n=len(rest), why=join_counts((label, left[label]) for label in _NUDGE_REASONS)
+            )
+        )
+    b.context(NUDGE_PAUSE)
+    return Reply(text=NUDGE_TEXT.format(n=len(mine), why=why), blocks=b.blocks, actions=mine)
+
+
+NUDGE_SHOWN = 8  # the most urgent; the rest are counted, and "my actions" lists them all
+NUDGE_INTRO = "{n} of your actions on *{board}* could do with an update: {why}."
+NUDGE_FIRST = " The {n} most urgent:"
+NUDGE_MORE = "…and {n} more ({why}): ask me “what are my actions” to see them all."
+NUDGE_PAUSE = "`/lscb away until <date>` pauses these; `/lscb quiet` turns them off."
+NUDGE_TEXT = "{n} of your actions could do with an update: {why}"
+_NUDGE_REASONS = ("overdue", f"due within {NUDGE_DUE_DAYS} days", f"quiet for {STALE_DAYS} days")
+
+
+def _nudge_reason(view: ActionView, today: date) -> str:
+    """Why an action is in a nudge, the most pressing reason only."""
+    if view.is_overdue(today):
+        return _NUDGE_REASONS[0]
+    if view.due and (view.due - today).days <= NUDGE_DUE_DAYS:
+        return _NUDGE_REASONS[1]
+    return _NUDGE_REASONS[2]
+
+
+RAG_ORDER = ("red", "amber", "green", COMPLETE, NO_UPDATE)
 
 
 def _rag_counts(views: list[ActionView]) -> str:
+    """'3 red, 1 amber, 12 green, 2 complete, 5 no update': words a screen reader reads once,
+    and no status too small to show."""
     counts = Counter(v.status for v in views)
-    order = ("red", "amber", "green", COMPLETE, NO_UPDATE)
-    return ", ".join(f"{RAG_EMOJI[s]} {counts[s]}" for s in order if counts[s]) or "no actions"
-
-
-def _rag_bar(views: list[ActionView], width: int = 10) -> str:
-    if not views:
-        return ":white_small_square:" * width
-    squares = {
-        "red": ":large_red_square:",
-        "amber": ":large_orange_square:",
-        "green": ":large_green_square:",
-        COMPLETE: ":large_blue_square:",
-        NO_UPDATE: ":white_large_square:",
-    }
-    counts = Counter(v.status for v in views)
-    bar = []
-    for status in ("red", "amber", "green", COMPLETE, NO_UPDATE):
-        bar += [squares[status]] * round(width * counts[status] / len(views))
-    return "".join(bar[:width]) or squares[NO_UPDATE]
+    return join_counts((s, counts[s]) for s in RAG_ORDER) if views else "no actions"
 
 
 # -- delivery ----------------------------------------------------------------------------------

@@ -17,9 +17,9 @@ from sqlmodel import Session, select
 
 from bot.clock import LONDON
 from bot.conversation import respond
-from bot.digest import due_period, run_digests, scheduled_run, subgroup_digest
+from bot.digest import board_digest, due_period, nudge, run_digests, scheduled_run, subgroup_digest
 from store import digests
-from store.models import Board, Subgroup
+from store.models import Board, Person, Subgroup
 from tests.conftest import ADMIN_ID, BOT_TOKEN, SUBPROCESS_URLS, lscb
 from tests.fake_slack import FakeSlack
 
@@ -315,3 +315,50 @@ def test_a_lease_shorter_than_the_slowest_post_is_refused() -> None:
     with pytest.raises(ConfigError, match="DIGEST_LEASE_SECONDS"):
         Settings.from_env({"DIGEST_LEASE_SECONDS": "30", "SLACK_TIMEOUT_SECONDS": "10"})
     assert Settings.from_env({}).digest_lease_seconds == 120
+
+
+# -- what a nudge and a board digest say (issue 13) --------------------------------------------
+
+MANAGER = "U0BM00001"
+
+
+def test_a_business_managers_first_nudge_is_short_and_most_urgent_first(seeded: Engine) -> None:
+    assert "is now" in lscb(
+        seeded, ADMIN_ID, f"assign <@{MANAGER}> WDSCB Business Manager", None, "WDSCB"
+    )
+    now = datetime(2011, 12, 5, 9, 0, tzinfo=LONDON)
+    today = now.date()
+    with Session(seeded) as s:
+        wdscb = s.exec(select(Board).where(Board.code == "WDSCB")).one()
+        person = s.exec(select(Person).where(Person.slack_user_id == MANAGER)).one()
+        reply = nudge(s, wdscb, person, now)
+    assert reply is not None and len(reply.actions) > 20  # the plan gives them most of its work
+    listed = [b for b in reply.blocks_json() if b.get("accessory")]
+    assert 5 <= len(listed) <= 10
+    by_ref = {v.ref: v for v in reply.actions}
+    shown = [by_ref[b["accessory"]["value"].split("|")[1]] for b in listed]
+    overdue = [v for v in reply.actions if v.is_overdue(today)]
+    assert overdue and all(v.is_overdue(today) for v in shown[: len(overdue)])
+    late = [v.due for v in shown if v.is_overdue(today)]
+    assert late == sorted(late)  # the longest overdue first
+    text = json.dumps(reply.blocks_json(), ensure_ascii=False)
+    rest = len(reply.actions) - len(shown)
+    assert f"…and {rest} more" in text and "what are my actions" in text
+    assert f"{len(overdue)} overdue" in reply.text  # the notification says how many are late
+    assert "Morning" not in text  # a Friday 16:30 board's nudge is not a morning one
+
+
+def as_admin(engine: Engine, text: str) -> None:
+    respond(engine, user_id=ADMIN_ID, text=text, board_name="TSCB", admin_ids=frozenset({ADMIN_ID}))
+
+
+def test_the_board_digest_counts_every_status_in_words(linked: Engine) -> None:
+    as_admin(linked, "/progress 1.1a green on track")
+    as_admin(linked, "/progress 1.1b done delivered")
+    with Session(linked) as s:
+        b = s.exec(select(Board)).one()
+        reply = board_digest(s, b, MONDAY_10AM - timedelta(days=7), MONDAY_10AM)
+    text = json.dumps(reply.blocks_json(), ensure_ascii=False)
+    assert "*1. Keeping every child safe*\\n2 actions: 1 green, 1 complete" in text
+    assert "square" not in text  # no emoji bar for a screen reader to read square by square
+    assert reply.text.endswith(": 1 green, 1 complete, 1 no update; 1 overdue")
