@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ from slack_sdk.models.blocks import ActionsBlock, ButtonElement
 from sqlmodel import Session
 
 from bot.clock import LONDON
+from bot.glossary import TOPICS, canonicalise
 from bot.progress import describe_update, membership
 from bot.questions import DueWindow, Intent, Query
 from bot.render import BlockBuilder, Reply, clip, escape, fmt_date, join_counts
@@ -21,9 +23,9 @@ from bot.roles import Aliases, board_aliases, same_role
 from bot.search import (
     ALL_FIELDS,
     CACHE_BOARDS,
+    SUBJECTS,
     PlanIndex,
     Search,
-    looks_like_ref,
     tokens,
     words_of,
 )
@@ -118,14 +120,15 @@ def _scope(
     wants_own = query.mine or query.team
     owner = None
 
-    topic_words = words_of(query.topic)
-    refs = list(dict.fromkeys(w for w in query.topic.split() if looks_like_ref(w)))[:MAX_REFS]
+    topic_words = [w for w in words_of(query.topic) if not w.isdigit()]  # "the 3 priorities"
+    refs = [r for r in query.refs if index.by_ref(r)]
     if refs:
-        numbered = {id(v) for w in refs for v in index.by_ref(w)}
-        if numbered:
-            views = [v for v in views if id(v) in numbered]
-            parts.append("for " + ", ".join(refs))
-            topic_words = [w for w in topic_words if not looks_like_ref(w)]
+        numbered = {id(v) for r in refs for v in index.by_ref(r)}
+        views = [v for v in views if id(v) in numbered]
+        parts.append("for " + ", ".join(refs))
+    missing = _missing_phrases(index, query.text)
+    if missing:
+        return _nothing_on(board, index, missing)  # "private fostering" where only fostering is
 
     resolved = index.resolve(topic_words)
     if owner is None and (resolved.known or query.subject):
@@ -137,6 +140,9 @@ def _scope(
             resolved = index.resolve(topic_words)
     if owner is None and query.role_text and wants_own and own is None:
         owner = _named_role(session, board, query.role_text, index)  # "as the MEG chair, ours?"
+        if owner is not None:
+            topic_words = [w for w in topic_words if index.correct(w) not in owner.key]
+            resolved = index.resolve(topic_words)
     if owner is not None:
         keep = {id(v) for v in owner.views}
         views = [v for v in views if id(v) in keep]
@@ -145,13 +151,19 @@ def _scope(
 
     if resolved.known or resolved.missing:
         pool = index if len(views) == len(index.views) else PlanIndex(views)
-        found = pool.find(topic_words)
+        quoted = words_of(query.quoted)
+        found = pool.find(quoted) if quoted else Search()
+        if not _strong_hit(pool, found):  # a phrase in quotes is what is meant, if it's there
+            found = pool.find(topic_words)
         head = [w for w in words_of(query.head) if w in topic_words]
-        if head and head != topic_words:
-            # "SCR learning - how do we make sure it changes practice": the subject line names
-            # the topic; the rest says what about it.
+        if head and head != topic_words and not quoted:
+            # "SCR learning - how do we make sure it changes practice": the subject line before
+            # the dash names the topic. The rest may narrow it ("Neglect strategy - monitoring
+            # and evaluation, who has that?") but not lead away from it.
             first = pool.find(head)
-            if _strong_hit(pool, first):
+            inside = {id(h.view) for h in first.hits}
+            narrows = _strong_hit(pool, found) and all(id(h.view) in inside for h in found.hits)
+            if _strong_hit(pool, first) and not narrows:
                 found, topic_words = first, head
         if not found.hits or found.best < MATCH_THRESHOLD:
             found = pool.find(topic_words, ALL_FIELDS)  # "what is the LADO working on"
@@ -204,11 +216,17 @@ def _scope(
 
 
 def _strong_hit(index: PlanIndex, found: Search) -> bool:
-    """The hits share a distinctive word with the question (not just "strategy" or "board")."""
+    """The hits share a distinctive word with the question (not just "strategy" or "board").
+
+    When the question names a safeguarding subject the plan lacks ("does our plan say
+    anything about FGM"), only another subject it has counts ("prevent neglect").
+    """
     if not found.hits or found.best < MATCH_THRESHOLD:
         return False
     strong = [w for w in found.known if index.strong(w)]
-    return bool(strong) and all(w not in found.missing for w in strong)
+    if found.missing:
+        strong = [w for w in strong if w in SUBJECTS]
+    return bool(strong)
 
 
 def _owners(session: Session, board: Board, index: PlanIndex) -> list[Owner]:
@@ -244,12 +262,12 @@ def _owner_table(
             if name in own_groups
             or any(same_role(n, lead, aliases) for n in names for lead in own_leads)
         )
-        for spelling in names:
-            key = frozenset(tokens(spelling)) - _OWNER_GENERIC
+        for spelling in (*names, *_initials(name)):
+            key = _owner_key(spelling)
             if key:
                 out.append((name, key, owned))
     for lead in dict.fromkeys(lead for own_leads in leads for lead in own_leads):
-        key = frozenset(tokens(lead)) - _OWNER_GENERIC
+        key = _owner_key(lead)
         if key:
             owned = tuple(
                 i
@@ -258,6 +276,26 @@ def _owner_table(
             )
             out.append((lead, key, owned))
     return tuple(out)
+
+
+def _initials(name: str) -> list[str]:
+    """How people shorten a group's name: "Performance and Audit" → "P&A"."""
+    words = [w for w in re.findall(r"[A-Za-z]+", name) if w.lower() not in _INITIALS_SKIP]
+    if len(words) < 2 or len(words) > 4:
+        return []
+    return ["&".join(w[0] for w in words).lower()]
+
+
+_INITIALS_SKIP = frozenset("and of the for sub group committee panel board".split())
+
+
+def _owner_key(name: str) -> frozenset[str]:
+    """The words that tell one sub-group or role from another: not "sub-group", not the
+    board's own name ("WDSCB Business Manager" is named by "business manager")."""
+    return frozenset(w for w in tokens(name) if not _BOARD_CODE.fullmatch(w)) - _OWNER_GENERIC
+
+
+_BOARD_CODE = re.compile(r"[a-z]{0,5}scb|[a-z]{0,5}scp")
 
 
 def _owner_in(
@@ -270,12 +308,16 @@ def _owner_in(
     even where a CSE or MASH sub-group exists.
     """
     owners = _owners(session, board, index)
-    subject = set(index.resolve(words_of(query.subject)).known)
-    in_subject = _named(owners, subject, index)
+    said = index.resolve(words_of(query.subject))
+    in_subject = _named(owners, set(said.known) | set(said.ignored), index)
+    if in_subject is None and query.subject:
+        in_subject = _partly_named(owners, set(said.known), index)
     if in_subject is not None:
         return in_subject
-    present = set(words)
+    present = set(words) | set(index.resolve(words_of(query.topic)).ignored)
     best = _named(owners, present, index)
+    if best is None and query.subgroup_cue:  # "the training row": one group has "training"
+        best = _partly_named(owners, present, index)
     if best is None or (query.intent is Intent.WHO_LEADS and not query.subgroup_cue):
         return None
     rest = present - best.key - _OWNER_GENERIC
@@ -285,13 +327,49 @@ def _owner_in(
 
 
 def _named(owners: list[Owner], words: set[str], index: PlanIndex) -> Owner | None:
-    """The owner whose name's words are all among `words` (the most specific one)."""
-    named = [
-        o
-        for o in owners
-        if o.key <= words and (len(o.key) > 1 or all(index.strong(w) for w in o.key))
-    ]
-    return max(named, key=lambda o: (len(o.key), len(o.views))) if named else None
+    """The owner a question names: all the distinctive words of its name are there ("the
+    exec" names the Safeguarding Executive; "safeguarding" alone names nobody). The most
+    specific wins."""
+    named = []
+    for o in owners:
+        distinctive = {w for w in o.key if index.strong(w)} or o.key
+        single_ok = all(index.strong(w) or "&" in w for w in o.key)  # "MEG", "P&A"
+        if distinctive <= words and (len(o.key) > 1 or single_ok):
+            named.append((len(o.key & words), len(o.key), len(o.views), o))
+    return max(named, key=lambda n: n[:3])[3] if named else None
+
+
+def _partly_named(owners: list[Owner], words: set[str], index: PlanIndex) -> Owner | None:
+    """The one sub-group a distinctive word of the question belongs to ("the training row"
+    for "Training and Workforce Development"), when no other group or role has that word."""
+    holders: dict[str, set[str]] = {}
+    for o in owners:
+        for w in o.key & words:
+            if index.strong(w):
+                holders.setdefault(w, set()).add(o.name)
+    unique = {next(iter(names)) for names in holders.values() if len(names) == 1}
+    if len(unique) != 1:
+        return None
+    name = unique.pop()
+    return next(o for o in owners if o.name == name)
+
+
+def _missing_phrases(index: PlanIndex, question: str) -> list[str]:
+    """Safeguarding topics of two words or more the question names and the plan never does
+    ("private fostering" where the plan has only "foster carers")."""
+    asked = [t for t in TOPICS if " " in t and re.search(rf"\b{re.escape(t)}\b", question)]
+    if not asked:
+        return []
+    text = index.plain_text()
+    missing = []
+    for topic in asked:
+        token = canonicalise(topic).strip()
+        if token != topic:  # a glossary phrase: the plan may write it another way ("FGM")
+            if token not in index.idf:
+                missing.append(topic)
+        elif topic not in text:
+            missing.append(topic)
+    return missing
 
 
 def _named_role(session: Session, board: Board, text: str, index: PlanIndex) -> Owner | None:

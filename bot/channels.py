@@ -125,6 +125,8 @@ def _words_start(words: list[str], name_words: list[str]) -> bool:
 def _word_matches(word: str, name_word: str) -> bool:
     if name_word.startswith(word):
         return True
+    if len(word) > 3 and word.endswith("s") and name_word.startswith(word[:-1]):
+        return True  # "comms" for Communication
     return len(word) >= 4 and fuzz.ratio(word, name_word) >= TYPO
 
 

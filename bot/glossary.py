@@ -135,6 +135,14 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "executive": ("executive", "exec"),
 }
 
+#: Glossary tokens that name how the work is organised rather than a safeguarding subject:
+#: "online safety training" is about online safety, which a plan without it does not cover,
+#: however much training it has.
+STRUCTURAL = frozenset(
+    "training audit procedures p&p l&i qa communications executive kpi s11 s175 s47 ofsted "
+    "wt2018 la ccg csp imr macfa marf yjb cyp iro plr".split()
+)
+
 #: Acronyms the plans use for their own bodies, places and documents, kept as the plan writes
 #: them (DESIGN.md: "MEG stays MEG unless the plan says what it stands for"), and general
 #: ones every reader knows. tests/bot/test_glossary.py fails on an acronym in a plan that is

@@ -20,7 +20,7 @@ from sqlmodel import Session
 
 from bot.export import export_board
 from bot.identity import is_board_admin, person_for
-from bot.importer import MAX_BYTES, TOO_BIG, InvalidFile, import_file
+from bot.importer import MAX_BYTES, NOT_A_SPREADSHEET, TOO_BIG, InvalidFile, import_file
 from bot.render import (
     MAX_SECTION,
     Attachment,
@@ -264,11 +264,14 @@ def fingerprint(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def too_big(filename: str, size: int) -> Reply | None:
-    """A refusal for a file over the import limit, before anyone downloads it."""
-    if size < MAX_BYTES:
-        return None
-    return Reply(text=escape(TOO_BIG.format(name=filename, size=size / 1024 / 1024)))
+def refuse_unread(filename: str, size: int) -> Reply | None:
+    """A refusal for a file no import can take (not a spreadsheet, or over the size limit),
+    decided from its name and size before anyone downloads it."""
+    if not filename.lower().endswith(SPREADSHEET_SUFFIXES):
+        return problems_reply(filename, [NOT_A_SPREADSHEET.format(name=filename)])
+    if size >= MAX_BYTES:
+        return problems_reply(filename, [TOO_BIG.format(name=filename, size=size / 1024 / 1024)])
+    return None
 
 
 def _refusal(

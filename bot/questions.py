@@ -61,6 +61,8 @@ class Query:
     role_text: str = ""  # a role the asker names for themself: "as the MEG chair", "I'm the …"
     subject: str = ""  # whose work: "the training group" in "what's the training group doing"
     head: str = ""  # the subject line of "SCR learning - how do we make sure it changes practice"
+    refs: tuple[str, ...] = ()  # "1.2a", "priority 2", "objective 3": numbered parts of the plan
+    quoted: str = ""  # a phrase in quotes: "where's the 'everybody's business' campaign"
 
 
 MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_name) if name}
@@ -133,7 +135,7 @@ _CASUAL = {
 }
 _CONTRACTIONS = re.compile(r"\b(what|how|who|where|that|it|there|here)'s\b")
 _POSSESSIVE = re.compile(r"(?<=[a-z0-9])(?:'s|s')(?=\s|$)")
-_EDGE_PUNCT = "?!.,;:()[]{}\"*_~`"
+_EDGE_PUNCT = "?!.,;:()[]{}\"*_~`'"
 
 
 def normalise(text: str) -> str:
@@ -186,8 +188,8 @@ _CUES: dict[Intent, tuple[tuple[str, float], ...]] = {
     ),
     Intent.CHANGES: (
         (r"\bwhat (?:has |have )?(?:changed|moved|been updated)\b", 3),
-        (r"\b(?:any|recent|latest|new) (?:changes|updates|movement)\b(?! (?:on|to|about|for) )", 3),
-        (r"^(?:changes|updates|recent changes|latest updates)\b(?! (?:on|to|about|for) )", 3),
+        (r"\b(?:any|recent|latest|new) (?:changes|updates|movement)(?:$| this| since| in the)", 3),
+        (r"^(?:recent |latest )?(?:changes|updates)(?:$| this| since| in the| today)", 3),
         (r"\bwhat is new\b", 3),
         (r"\b(?:recently|just) updated\b", 3),
         (r"\bupdates? (?:received|posted|made|added)\b", 3),
@@ -215,23 +217,28 @@ _ROLE_INTRO = re.compile(
     r"^(?:hi |hello |hey |hiya )?(?P<here>[a-z0-9&.' ]{2,40}?) here\b|"
     r"(?:(?:^|[,.-] )as|\bspeaking as|\bi am|\bi have just started as|\bi just started as|"
     r"\bjust started as|\bi have taken over as|\btaking over as|\bi have become|"
-    r"\bnewly appointed)"
+    r"\bnewly appointed|\bchairing|\bi chair|\bacting up as|"
+    r"(?P<acting>\bcovering for|\bstanding in for|\bdeputising for|\bdeputizing for|"
+    r"\bon behalf of))"
     r" (?:the |a |an )?(?:new )?(?P<role>[a-z0-9&.' -]+?)"
     r"(?=\s*(?:,|-|\.|$| and | so | what | which | how | can | could | is | are | do | does |"
-    r"i | here| for |!|\?))"
+    r"(?<![\w&])i | here| for | now| this| today|!|\?))"
 )
 _MINE = re.compile(r"\b(?:my|mine|me|myself|i)\b")
 _TEAM = re.compile(r"\b(?:we|our|ours|us|ourselves)\b")
 #: Words that say a group's or role's own work is asked about ("the CSE sub group's actions").
 _OWNER_CUE = re.compile(
     r"\b(?:sub groups?|sub committees?|sub-groups?|sub-committees?|committees?|panels?|sub|"
-    r"groups?|task groups?|ours|theirs|actions? (?:for|of)|remit|own|owns|leads on)\b|'s actions"
+    r"groups?|task groups?|ours|theirs|actions? (?:for|of)|remit|own|owns|leads on|row|rows|"
+    r"column|cell)\b|'s actions"
 )
 #: "what is <subject> doing / working on / got on": the subject is whose work is asked about.
 _SUBJECT = re.compile(
     r"^(?:(?:so|and|ok|right|hi|hey)\s+)*(?:what|how|where|which|anything)?\s*"
     r"(?:is|are|has|have|does|do|did)?\s*(?:the\s+)?(?P<subject>[a-z0-9&' .-]*?)\s*"
-    r"\b(?:doing|working on|got on|got|up to|do|does|delivering|leading on|covering)\b"
+    r"\b(?P<verb>doing|working on|got on|got|up to|do|does|delivering|leading on|covering|"
+    r"monitoring|overseeing|reporting on|reporting|responsible for|looking at|in charge of|"
+    r"asking|asked to do|meant to do|supposed to do|have to do|has to do)\b"
 )
 _EVERYTHING = re.compile(
     r"\b(?:all|every|everything|whole|entire|full list|across the board|list|show|"
@@ -247,7 +254,9 @@ _STATUS = re.compile(
 _FILLER = re.compile(
     r"(?<![\w&])(?:status|rag ratings?|rag|update|updates|progress|latest|news|going|getting on|"
     r"happening|looking|look like|movement|doing|got on|working on|stuff|things|bits|"
-    r"personally|named|down for|down|actually|really|exactly|properly|"
+    r"personally|named|down for|down|actually|really|exactly|properly|row|rows|column|cell|"
+    r"help|need help|finding|find|looking for|where is|sits? under|sitting under|under it|under|"
+    r"gone past|past (?:its|their|the) (?:date|deadline)s?|"
     r"expected of|expected to|supposed to|meant to|asked of|make sure|making sure|"
     r"priority(?! \d)|objectives?(?! \d)|work ?streams?(?! \d)|strands?(?! \d)|"
     r"in (?:the|our) (?:business )?plan|anywhere|at all|(?:the|our|tomorrow|tomorrows|next|"
@@ -278,6 +287,29 @@ def _score(words: str) -> tuple[Intent, float]:
     return best, best_score
 
 
+_GLOSSARY_REFS = frozenset({"s11", "s47", "s175", "gcp2", "wt2018"})
+_LEVEL = r"(?:priority|objective|outcome|strand|work ?stream|section|item|action|ref|no|number)"
+_REF_MENTION = re.compile(
+    rf"\b{_LEVEL}\.? ([a-z]?\d+(?:\.\d+)*[a-z]?)\b"
+    r"|(?<![\w.])(\d+\.\d+(?:\.\d+)*[a-z]?|\d+[a-z]|[a-z]\d+)(?![\w.])"
+)
+_QUOTED = re.compile(
+    r"(?:(?<=\s)|^)[\"“‘'](?=\S)((?:[^\"“”‘’'\n]|(?<=[A-Za-z])['’](?=[A-Za-z])){3,120}?)"
+    r"(?<=\S)[\"”’'](?=[\s.,;:!?)]|$)"
+)
+
+
+def _refs(words: str) -> tuple[str, ...]:
+    """Numbered parts of the plan the question names. A bare number is a count ("the 3
+    priorities") unless a plan level names it ("priority 3")."""
+    found = [m.group(1) or m.group(2) for m in _REF_MENTION.finditer(words) if not _glossary_ref(m)]
+    return tuple(dict.fromkeys(found))[:12]
+
+
+def _glossary_ref(match: re.Match[str]) -> bool:
+    return (match.group(1) or match.group(2)) in _GLOSSARY_REFS  # "s11" is a section, not a ref
+
+
 _LEVEL_NUMBER = re.compile(
     r"\b(priority|objective|outcome|work ?stream|strand|number|no)\.? ("
     + "|".join(_NUMBER_WORDS[1:])
@@ -299,11 +331,14 @@ def parse(text: str, today: date) -> Query:
     if since is None:
         due, words = _due_window(words, today)
 
-    role_text = ""
+    role_text = acting_for = ""
     intro = _ROLE_INTRO.search(words)
     if intro:
         role_text = (intro.group("role") or intro.group("here")).strip()
+        if intro.group("acting"):  # "covering for the business manager": about their work
+            role_text, acting_for = "", role_text
         words = (words[: intro.start()] + " " + words[intro.end() :]).strip()
+    quoted = _QUOTED.search(text or "")
 
     intent, _ = _score(words)
     if intent is not Intent.ACTIONS and intent is not Intent.OVERVIEW:
@@ -319,11 +354,27 @@ def parse(text: str, today: date) -> Query:
 
     words = _ASKING.sub(" ", words)  # "tell me about X" is not about me
     subgroup_cue = bool(_OWNER_CUE.search(words))
-    subject_match = _SUBJECT.search(words)
-    subject = subject_match.group("subject").strip() if subject_match else ""
-    if re.fullmatch(r"(?:we|they|you|i|it|he|she|us|everyone|people|anyone)?", subject):
-        subject = ""
     status_asked = bool(_STATUS.search(words))
+    subject_match = _SUBJECT.search(words)
+    subject = subject_match.group("subject") if subject_match else ""
+    # "wakefield - what are they doing": the subject is what stands right before the verb.
+    subject = re.sub(
+        r"^.*\b(?:what|how|where|which|who)\b\s*(?:is|are|has|have|does|do|did)?\s*(?:the\s+)?",
+        "",
+        subject,
+    ).strip(" -,.:;")
+    subject = re.split(r"\s[-:]\s|[,;]\s", subject)[-1]  # "CSE victims - is anyone looking"
+    subject = re.sub(r"^(?:is|are|has|have|does|do|did)\s+", "", subject).strip()
+    if re.fullmatch(
+        r"(?:we|they|you|i|it|he|she|us|everyone|people|anyone|anybody|someone|somebody)?",
+        subject,
+    ):
+        subject = ""
+    subject = acting_for or subject
+    if subject_match and subject:  # "what's the Q&R sub-committee monitoring": not a topic word
+        words = words[: subject_match.start("verb")] + " " + words[subject_match.end("verb") :]
+    refs = _refs(words)
+    words = _REF_MENTION.sub(lambda m: m.group(0) if _glossary_ref(m) else " ", words)
     mine = bool(_MINE.search(words))
     team = bool(_TEAM.search(words))
     everything = bool(_EVERYTHING.search(words))
@@ -333,11 +384,13 @@ def parse(text: str, today: date) -> Query:
     if len(parts) == 2 and all(p.strip() for p in parts):
         head = _topic(parts[0])
     if intent in (Intent.HELP, Intent.PRIORITIES, Intent.SUBGROUPS) and (
-        topic or due or mine or role_text
+        topic or due or mine or role_text or refs
     ):
         # "what are the priorities for neglect", "hi, what's overdue": the rest is the question.
         intent = Intent.ACTIONS
-    if intent is Intent.ACTIONS and not (topic or due or mine or team or everything or role_text):
+    if intent is Intent.ACTIONS and not (
+        topic or due or mine or team or everything or role_text or refs
+    ):
         if re.search(r"\b(?:priorities|objectives|aims)\b", words):
             intent = Intent.PRIORITIES
         elif re.search(r"\b(?:sub groups|sub committees)\b", words):
@@ -356,11 +409,14 @@ def parse(text: str, today: date) -> Query:
         role_text=role_text,
         subject=subject,
         head=head if head != topic else "",
+        refs=refs,
+        quoted=_topic(canonicalise(normalise(quoted.group(1)))) if quoted else "",
     )
 
 
 _PRONOUNS = re.compile(
     r"(?<![\w&])(?:i|me|my|mine|myself|we|our|ours|us|ourselves|you|your|they|them|their|it|its|"
+    r"he|him|his|she|her|hers|"
     r"what|when|where|why|how|is|are|am|was|were|be|been|do|does|did|done|has|have|had|"
     r"can|could|would|will|shall|may|might|the|a|an|of|on|in|at|to|for|with|about|and|or|"
     r"any|some|there|here|this|that|these|those|yet|still|just|also|so|if|not|no|"
@@ -383,6 +439,8 @@ _OVERDUE = re.compile(
     r"\b(?:over ?due|overdue|late|running late|slipped|slipping|past (?:their |the |its )?"
     r"(?:due|target|deadline)(?: dates?)?|behind(?: schedule)?|missed (?:their |the |its )?"
     r"(?:deadlines?|targets?|target dates?|dates?)|out of date|not (?:done|completed|met) on time|"
+    r"(?:gone|went|gotten|got|are|is|now)? ?past (?:its|their|the|our) (?:due |target )?"
+    r"(?:dates?|deadlines?)|"
     r"(?:should|ought to|supposed to) (?:have|of) (?:been )?(?:done|finished|completed|delivered)"
     r"(?: by now)?|by now)\b"
 )

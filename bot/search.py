@@ -27,7 +27,7 @@ from functools import lru_cache
 import snowballstemmer
 from rapidfuzz import fuzz, process
 
-from bot.glossary import SYNONYMS, TOPICS, canonicalise
+from bot.glossary import STRUCTURAL, SYNONYMS, TOPICS, canonicalise
 from store.queries import ActionView
 
 _STOPWORDS = (
@@ -74,6 +74,10 @@ _GLOSSARY_TOKENS = frozenset(SYNONYMS)
 GENERAL = frozenset(stem(w) for w in _GENERAL.split())
 #: Glossary tokens and named topics (stemmed, one word each): a question naming one the plan
 #: lacks is about something the plan does not cover.
+#: Words that name a safeguarding subject (glossary subjects and named topics, stemmed).
+SUBJECTS = frozenset(_GLOSSARY_TOKENS - STRUCTURAL) | frozenset(
+    stem(t) for t in TOPICS if " " not in t and "-" not in t
+)
 TOPIC_TERMS = frozenset(_GLOSSARY_TOKENS) | frozenset(
     stem(t) for t in TOPICS if " " not in t and "-" not in t
 )
@@ -206,6 +210,16 @@ class PlanIndex:
         self.vocabulary = list(self.idf)
         self._position = {id(view): i for i, view in enumerate(self.views)}
         self._refs: dict[tuple[str, str], list[ActionView]] = {}
+        self._plain: str | None = None
+
+    def plain_text(self) -> str:
+        """The plan's own words, lower case, for finding a phrase as written."""
+        if self._plain is None:
+            self._plain = " ".join(
+                " ".join(v.text.lower().split() + v.workstream.lower().split())
+                for v in self.views
+            )
+        return self._plain
 
     def weight(self, word: str) -> float:
         """How much `word` says about what a question is after, on this board."""

@@ -171,7 +171,7 @@ def register(app: App, deps: Deps) -> None:
 
     def _preview(client: WebClient, user: str, file_id: str) -> Reply:
         shared = file_info(client, file_id)
-        refused = plan_files.too_big(shared.name, shared.size)
+        refused = plan_files.refuse_unread(shared.name, shared.size)
         if refused is not None:
             return refused
         return plan_files.preview_import(

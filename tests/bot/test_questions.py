@@ -4,8 +4,10 @@ reading the plan expects back. Written from the plans, never from the bot's answ
 Two sets: `tests/questions/*.toml` (tidy questions, the first set) and
 `tests/questions/typed/*.toml` (written later, by someone who never saw the code, the way
 people type in Slack: casual, typos, possessives, acronyms, other boards, topics the plan
-lacks). Each question must return exactly its expected refs (on the board it expects); each
-set fails below 95%. The rates are printed with every failure, so a change that helps one
+lacks), and `tests/questions/heldout/` (written after the reader was rebuilt, by someone who
+had seen neither the code nor the other sets; measured once before any change for it, at
+79.4%). Each question must return exactly its expected refs (on the board it expects); the
+first two sets fail below 95%, the held-out one below 90%. The rates are printed with every failure, so a change that helps one
 question and breaks another shows.
 """
 
@@ -23,8 +25,9 @@ from sqlalchemy import Engine
 from bot.conversation import respond
 
 QUESTIONS = Path(__file__).parent.parent / "questions"
-SETS = {"first": QUESTIONS, "typed": QUESTIONS / "typed"}
-REQUIRED_RATE = 0.95
+SETS = {"first": QUESTIONS, "typed": QUESTIONS / "typed", "heldout": QUESTIONS / "heldout"}
+REQUIRED_RATE = {"first": 0.95, "typed": 0.95, "heldout": 0.90}
+MINIMUM_SIZE = {"first": 150, "typed": 150, "heldout": 150}
 ROLE_REFUSALS = ("can't find", "could be several", "Pick your board")
 
 Answer = frozenset[tuple[str, str]]
@@ -99,7 +102,7 @@ def _ask(question: Question, engine: Engine) -> Answer:
 @pytest.mark.parametrize("name", list(SETS))
 def test_question_set_is_big_and_covers_every_board(name: str) -> None:
     questions = load_questions(SETS[name])
-    assert len(questions) >= 150
+    assert len(questions) >= MINIMUM_SIZE[name]
     assert {q.board for q in questions} == {"WSCB", "DSCB", "HSCB", "WDSCB", "SSCB"}
 
 
@@ -116,5 +119,5 @@ def test_accuracy_is_at_least_95_percent(
     )
     print(f"\n{name} question set: {len(answered) - len(failures)}/{len(answered)} = {rate:.1%}")
     print(report)
-    below = f"{name}: accuracy {rate:.1%} below {REQUIRED_RATE:.0%}:\n{report}"
-    assert rate >= REQUIRED_RATE, below
+    below = f"{name}: accuracy {rate:.1%} below {REQUIRED_RATE[name]:.0%}:\n{report}"
+    assert rate >= REQUIRED_RATE[name], below
