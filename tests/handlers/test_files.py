@@ -322,3 +322,24 @@ def test_other_files_and_words_in_the_dm_are_not_imports(
     assert mini_app.dispatch(event_request(event)).status == 200
     assert len(fake_slack.calls_to("chat.postMessage")) == 1
     assert fake_slack.calls_to("download") == []  # neither file was fetched
+
+
+def test_a_long_list_of_problems_comes_whole_as_a_file(
+    mini_app: App, fake_slack: FakeSlack, mini: Engine
+) -> None:
+    before = exported(mini)
+    rows = [f"{n}.1,Action {n},{n}/13/2021" for n in range(1, 301)]
+    bad = ("Ref,Action,Target date\n" + "\n".join(rows) + "\n").encode()
+    told = share_in_dm(mini_app, fake_slack, ADMIN_ID, "big.csv", bad)
+    assert told["text"] == (
+        "Nothing was imported: big.csv has 300 problems to fix.\n"
+        "I've sent you the file in our direct messages."
+    )
+    sections = [b["text"]["text"] for b in told["blocks"] if b["type"] == "section"]
+    assert len(told["blocks"]) <= 50 and all(len(t) <= 3000 for t in sections)
+    assert "more in the attached big-problems.txt" in sections[-1]
+    [listing] = fake_slack.uploaded()
+    lines = listing["content"].decode().splitlines()
+    assert len(lines) == 301  # the head and every problem, by row
+    assert all(f"row {n + 1}, Target date: '{n}/13/2021'" in lines[n] for n in range(1, 301))
+    assert exported(mini) == before
