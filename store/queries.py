@@ -399,23 +399,23 @@ def updates_since(session: Session, board_id: int, since: datetime) -> list[Upda
     """The board's progress updates at or after `since`, oldest first, each with the action's
     state (status, target, percent) just before it."""
     rows = session.exec(
-        select(ProgressUpdate, Action.ref, Action.text, Action.due, Action.completed)
+        select(ProgressUpdate, Action)
         .join(Action, col(ProgressUpdate.action_id) == col(Action.id))
         .where(Action.board_id == board_id)
         .order_by(col(ProgressUpdate.action_id), col(ProgressUpdate.id))
     ).all()
     before: dict[int, _Progress] = {}
     out: list[UpdateView] = []
-    for update, ref, text, plan_due, plan_completed in rows:
-        state = before.setdefault(update.action_id, _Progress(due=plan_due))
+    for update, action in rows:
+        state = before.setdefault(update.action_id, _Progress(due=action.due))
         if update.created_at >= since:
             status = (
-                COMPLETE if (plan_completed or state.completed) else (state.rag or NO_UPDATE)
+                COMPLETE if (action.completed or state.completed) else (state.rag or NO_UPDATE)
             )
             out.append(
                 UpdateView(
-                    ref,
-                    text,
+                    action.ref,
+                    action.text,
                     update.author_slack_user_id,
                     update.created_at,
                     update.rag,
