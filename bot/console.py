@@ -12,13 +12,14 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 from rapidfuzz import fuzz
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from bot.conversation import respond
-from bot.render import plain_text
+from bot.render import plain_text, save_files
 from bot.settings import Settings
 from store.models import Board, Person
 from store.queries import UnknownBoard, board_names, find_board, list_boards
@@ -250,6 +251,9 @@ class _Console:
             admin_ids=self.settings.admin_user_ids,
         )
         self.write(plain_text(reply))
+        # Files Slack would upload to the person (an export, a report) land in this directory.
+        for attachment, path in zip(reply.files, save_files(reply.files, Path.cwd()), strict=True):
+            self.write(f"Saved {attachment.title}: {path}")
         after = self._person_board()
         if after is not None and after != before and after != self.state.code:
             # `/lscb board X` moved this user: the console follows, or the next answer would
