@@ -205,8 +205,9 @@ def modal(selected: str, meta: object, **fields: dict[str, Any]) -> dict[str, An
     ("view", "field", "said_"),
     [
         (modal("USCB|1.1a", {"board": "TSCB"}), "action", "isn't on this form's board"),
-        (modal("USCB|1.1a", {"board": "USCB"}), "note", "You can't update *1.1a*"),
-        (modal("TSCB|1.1b", {"board": "TSCB"}), "note", "You can't update *1.1b*"),
+        # field errors are plain text: no mrkdwn stars
+        (modal("USCB|1.1a", {"board": "USCB"}), "note", "You can't update 1.1a:"),
+        (modal("TSCB|1.1b", {"board": "TSCB"}), "note", "You can't update 1.1b:"),
         (modal("NARNIA|1.1a", {"board": "NARNIA"}), "action", "Pick your board"),
         (
             modal("TSCB|1.1a", {"board": "TSCB"}, rag={"selected_option": {"value": "purple"}}),
