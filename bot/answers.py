@@ -15,7 +15,7 @@ from slack_sdk.models.blocks import ActionsBlock, ButtonElement
 from sqlmodel import Session
 
 from bot.clock import LONDON
-from bot.glossary import TOPICS, canonicalise
+from bot.glossary import STRUCTURAL, SYNONYMS, TOPICS, canonicalise
 from bot.progress import describe_update, membership
 from bot.questions import DueWindow, Intent, Query
 from bot.render import BlockBuilder, Reply, clip, escape, fmt_date, join_counts
@@ -26,6 +26,7 @@ from bot.search import (
     SUBJECTS,
     PlanIndex,
     Search,
+    plan_text_key,
     tokens,
     words_of,
 )
@@ -590,15 +591,99 @@ def _not_found(board: Board, index: PlanIndex, text: str, topic: str) -> Reply:
     return Reply(text=text, blocks=b.blocks)
 
 
+EXAMPLE_MAX = 40  # characters: an example reads at a glance and is never cut short
+#: Sub-group names that mean the whole board, not a sub-group ("what's overdue for Board").
+_BOARD_LEVEL = frozenset({"board", "lscb", "scb", "the board"})
+#: How an acronym is written in a plan: capitals, perhaps a plural ("MASH", "SCRs").
+_ACRONYM = re.compile(r"[A-Z0-9&]{2,}s?")
+
+
 def example_questions(views: Sequence[ActionView]) -> list[str]:
-    """Three questions this board's own plan can answer."""
-    stream = next((v.workstream for v in views if v.priority), "the plan")
-    group = next((s for v in views for s in v.subgroups), None)
-    return [
-        f"status of {_short(stream, 40).lower()}",
-        f"what's overdue for {group}" if group else "what's overdue",
-        "what are my actions",
+    """Short questions this board's own plan answers: its topics, a sub-group, your actions."""
+    topics = plan_topics(views)
+    questions = []
+    if topics:
+        questions.append(f"status of {topics[0]}")
+    # "who leads MASH" reads best with an acronym the plan uses; else the next topic.
+    rest = topics[1:]
+    who = next((t for t in rest if _ACRONYM.fullmatch(t)), rest[0] if rest else None)
+    if who is None:
+        who = next((v.workstream_ref for v in views if v.workstream_ref), None)
+    if who:
+        questions.append(f"who leads {who}")
+    group = _example_group(views)
+    questions.append(f"what's overdue for {group}" if group else "what's overdue")
+    questions.append("what are my actions")
+    return [q for q in questions if len(q) <= EXAMPLE_MAX]
+
+
+def plan_topics(views: Sequence[ActionView]) -> list[str]:
+    """Safeguarding topics the plan names (glossary terms), as it writes them, in plan order.
+
+    Each is one the plan's search finds actions for, so a question about it gets an answer.
+    """
+    key = plan_text_key(views)
+    cached = _TOPIC_CACHE.get(key)
+    if cached is not None:
+        return list(cached)
+    raw = " \n ".join(f"{v.workstream}. {v.text}" for v in views)
+    found: list[tuple[int, str]] = []
+    for token, phrases in SYNONYMS.items():
+        if token in STRUCTURAL:
+            continue  # "training", "audit": how the work is organised, not a topic
+        matches = [
+            match
+            for phrase in phrases
+            if len(phrase) >= 3  # "DA", "CP": too cryptic to teach by
+            for match in [re.search(rf"(?<![\w&]){re.escape(phrase)}(?![\w&])", raw, re.I)]
+            if match is not None
+        ]
+        if not matches:
+            continue
+        first = min(match.start() for match in matches)
+        # The acronym if the plan writes one ("MASH"), else the words it uses first.
+        acronym = next((m for m in matches if _ACRONYM.fullmatch(m.group(0))), None)
+        plain = next((m for m in matches if m.group(0).lower() == token), None)  # "neglect"
+        chosen = acronym or plain or min(matches, key=lambda m: m.start())
+        label = chosen.group(0) if acronym else chosen.group(0).lower()
+        found.append((first, label))
+    index = PlanIndex(views)
+    topics = []
+    for _, label in sorted(found):
+        search = index.find(words_of(label))
+        if search.hits and search.best >= MATCH_THRESHOLD and not search.missing:
+            topics.append(label)
+    if len(_TOPIC_CACHE) >= CACHE_BOARDS:
+        _TOPIC_CACHE.clear()
+    _TOPIC_CACHE[key] = tuple(topics)
+    return topics
+
+
+_TOPIC_CACHE: dict[tuple[object, ...], tuple[str, ...]] = {}
+
+
+def example_role(views: Sequence[ActionView]) -> str:
+    """A lead role the plan names often, short enough to show in `/lscb iam …`."""
+    board = views[0].board.casefold() if views else ""
+    counts = Counter(lead for v in views for lead in v.leads)
+    fits = [
+        lead
+        for lead, _ in counts.most_common()
+        if len(lead) <= EXAMPLE_MAX - 10 and lead.casefold() not in _BOARD_LEVEL | {board}
     ]
+    return fits[0] if fits else "Business Manager"
+
+
+def _example_group(views: Sequence[ActionView]) -> str | None:
+    """The sub-group owning most actions whose name fits a short example (not the board)."""
+    board = views[0].board.casefold() if views else ""
+    counts = Counter(s for v in views for s in v.subgroups)
+    for name, _ in counts.most_common():
+        if name.casefold() in _BOARD_LEVEL | {board}:
+            continue
+        if len(f"what's overdue for {name}") <= EXAMPLE_MAX:
+            return name
+    return None
 
 
 def _short(text: str, limit: int = 60) -> str:

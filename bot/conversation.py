@@ -49,6 +49,11 @@ HELP_SETUP = (
     "Tell me who you are with `/lscb iam <role or sub-group>` (e.g. `/lscb iam {lead}`), "
     "and “my actions” will find yours. `/lscb whoami` shows what I know about you."
 )
+HELP_GENERAL = [
+    "what's due in the next 30 days",
+    "what are the priorities",
+    "what changed this week",
+]
 EMPTY = "Ask me about the business plan: try `help`."
 UNKNOWN_COMMAND = "I don't know the command `{command}`. Commands: {known}."
 
@@ -215,20 +220,11 @@ def help_reply(session: Session, ctx: Context, board: Board | None = None) -> Re
     if board is None:
         return _no_board(session)
     views = action_views(session, board)
-    examples = answers.example_questions(views)
-    stream = next((v for v in views if v.workstream_ref), None)
-    if stream is not None:
-        examples.insert(1, f"who leads {stream.workstream_ref}")
-    examples += [
-        "what's due in the next 30 days",
-        "what are the priorities",
-        "what changed this week",
-    ]
+    examples = answers.example_questions(views) + HELP_GENERAL
     b = BlockBuilder()
     intro = HELP_INTRO.format(board=escape(board.short_name), period=escape(board.period))
     b.section(intro + "\n" + "\n".join(f"• `{escape(example)}`" for example in examples))
-    lead = next((lead for v in views for lead in v.leads), "Business Manager")
-    b.context(HELP_SETUP.format(lead=escape(lead)))
+    b.context(HELP_SETUP.format(lead=escape(answers.example_role(views))))
     return Reply(text=intro, blocks=b.blocks)
 
 
