@@ -24,6 +24,7 @@ from bot.roles import Aliases, board_aliases, role_identity
 from bot.search import PlanIndex, looks_like_ref, tokens
 from store.models import AuditEvent, Board, Person, PersonSubgroup, ProgressUpdate, Subgroup
 from store.queries import COMPLETE, NO_UPDATE, ActionView, UpdateView, action_views
+from store.state import apply_update
 
 logger = logging.getLogger(__name__)
 
@@ -389,8 +390,7 @@ def record_update(
     )
     try:
         with session.begin_nested():
-            session.add(update)
-            session.flush()
+            apply_update(session, update)  # the row, and the action's current state with it
     except IntegrityError:
         # Two deliveries of the same submission raced: the other one is already saved.
         return Outcome(DUPLICATE.format(ref=escape(view.ref)), view, recorded=False)

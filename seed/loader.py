@@ -26,6 +26,7 @@ from store.models import (
     Workstream,
     utcnow,
 )
+from store.state import apply_update, touch_board
 
 logger = logging.getLogger(__name__)
 
@@ -451,6 +452,7 @@ class _Loader:
         board = self._sync(Board, existing, "code", [d.board.model_dump()])[d.board.code]
         assert board.id is not None
         bid = board.id
+        touch_board(self.s, bid)  # before and after the writes: see store.state.touch_board
 
         subgroups = self._sync(
             Subgroup,
@@ -497,6 +499,7 @@ class _Loader:
             bid, {(actions[e.ref].id, subgroup_id(name)) for e in d.actions for name in e.subgroups}
         )
         written = self._write_updates(board, actions)
+        touch_board(self.s, bid)
 
         actor = SEED_ACTOR if self.plan.origin == "seed" else IMPORT_ACTOR
         first_load = board_owner(self.s, bid) is None
@@ -536,7 +539,8 @@ class _Loader:
         for u in self.plan.updates:
             action = actions[u.ref]
             assert action.id is not None
-            self.s.add(
+            apply_update(  # the row, and the action's current state with it
+                self.s,
                 ProgressUpdate(
                     action_id=action.id,
                     author_slack_user_id=actor,

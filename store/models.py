@@ -268,3 +268,32 @@ class LockedReport(SQLModel, table=True):
         default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
     )
     content: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+
+
+class ActionState(SQLModel, table=True):
+    """An action's current progress: its updates folded, kept in step as each one is written.
+
+    ProgressUpdate stays the append-only record; this row is what answers and digests read,
+    so a question costs the same in a board's fifth year as in its first. store/state.py
+    writes it in the same transaction as the update (see there for the rules of the fold).
+    """
+
+    action_id: int = Field(foreign_key="action.id", primary_key=True)
+    rag: str | None = Field(default=None, max_length=8)  # the newest RAG given
+    due: date | None = None  # the newest re-targeted date (the plan's date is Action.due)
+    completed: date | None = None  # the newest completion date given in an update
+    percent: int | None = None
+    last_update: datetime | None = _optional_ts()
+    last_note: str | None = None
+    retargets: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    last_update_id: int | None = None  # the newest ProgressUpdate folded in
+
+
+class BoardVersion(SQLModel, table=True):
+    """A stamp that changes with every write to a board's plan or progress, in the same
+    transaction: a process keeps the board's action views while the stamp it read them under
+    is still the stamp (store/queries.action_views). Random, so a restore cannot bring back a
+    stamp that meant other rows."""
+
+    board_id: int = Field(foreign_key="board.id", primary_key=True)
+    stamp: str = Field(max_length=32)

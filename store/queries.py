@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
+import threading
+from collections import OrderedDict, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
+from weakref import WeakKeyDictionary
 
-from sqlalchemy import func
+from sqlalchemy import Engine, func
 from sqlalchemy import select as sa_select  # untyped: a 20-column select
 from sqlmodel import Session, col, select
 
 from store.models import (
     Action,
+    ActionState,
     ActionSubgroup,
     Board,
+    BoardVersion,
     Person,
     PersonSubgroup,
     Priority,
@@ -193,8 +197,51 @@ def board_priorities(session: Session, board_id: int) -> list[Priority]:
     )
 
 
+#: Per engine (one per process in production), each board's action views with the stamp they
+#: were read under (store/state.py changes the stamp with every write to the board, in the
+#: write's transaction). A hit costs one primary-key read instead of the board's rows.
+_VIEWS: WeakKeyDictionary[Engine, OrderedDict[int, tuple[str, tuple[ActionView, ...]]]] = (
+    WeakKeyDictionary()
+)
+_VIEWS_LOCK = threading.Lock()
+#: Boards whose views a process keeps (least recently asked about go first); the runtime sets
+#: it from VIEW_CACHE_BOARDS. About 150 kB a board of 100 actions.
+VIEW_CACHE_BOARDS = 2048
+
+
+def board_stamp(session: Session, board_id: int) -> str | None:
+    """The board's current version stamp (None for a board no write has stamped yet)."""
+    return session.execute(
+        sa_select(BoardVersion.stamp).where(col(BoardVersion.board_id) == board_id)
+    ).scalar()
+
+
 def action_views(session: Session, board: Board) -> list[ActionView]:
     """Every live action of `board` in plan order, with sub-groups and current status."""
+    assert board.id is not None
+    # The stamp first: rows read after it are at least as new, never older.
+    stamp = board_stamp(session, board.id)
+    bind = session.get_bind()
+    engine = bind if isinstance(bind, Engine) else bind.engine
+    with _VIEWS_LOCK:
+        cache = _VIEWS.get(engine)
+        if cache is None:
+            cache = _VIEWS[engine] = OrderedDict()
+        hit = cache.get(board.id)
+        if hit is not None and stamp is not None and hit[0] == stamp:
+            cache.move_to_end(board.id)
+            return list(hit[1])
+    views = _read_views(session, board)
+    if stamp is not None:
+        with _VIEWS_LOCK:
+            cache[board.id] = (stamp, tuple(views))
+            cache.move_to_end(board.id)
+            while len(cache) > VIEW_CACHE_BOARDS:
+                cache.popitem(last=False)
+    return views
+
+
+def _read_views(session: Session, board: Board) -> list[ActionView]:
     assert board.id is not None
     # Plain columns, not ORM entities: this runs for every question and digest, and building
     # three mapped objects per action costs more than the query itself.
@@ -219,11 +266,20 @@ def action_views(session: Session, board: Board) -> list[ActionView]:
         Priority.ref,
         Priority.title,
         Priority.position,
+        ActionState.rag,
+        ActionState.due,
+        ActionState.completed,
+        ActionState.percent,
+        ActionState.last_update,
+        ActionState.last_note,
+        ActionState.retargets,
     ]
+    # The current state is one row per action (store/state.py): the history is not read here.
     rows = session.execute(
         sa_select(*columns)
         .join(Workstream, col(Action.workstream_id) == col(Workstream.id))
         .join(Priority, col(Workstream.priority_id) == col(Priority.id), isouter=True)
+        .join(ActionState, col(ActionState.action_id) == col(Action.id), isouter=True)
         .where(col(Action.board_id) == board.id, col(Action.archived_at).is_(None))
     ).all()
 
@@ -235,8 +291,6 @@ def action_views(session: Session, board: Board) -> list[ActionView]:
         .order_by(col(Subgroup.name))
     ):
         names[action_id].append(sg_name)
-
-    progress = _progress(session, board.id)
 
     views = []
     for (
@@ -260,13 +314,19 @@ def action_views(session: Session, board: Board) -> list[ActionView]:
         pr_ref,
         pr_title,
         pr_position,
+        rag,
+        new_due,
+        completed_on,
+        percent,
+        last_update,
+        last_note,
+        retargets,
     ) in rows:
-        state = progress.get(action_id) or _Progress()
-        completed = action_completed or state.completed
+        completed = action_completed or completed_on
         if completed is not None:
             status = COMPLETE
-        elif state.rag:
-            status = state.rag
+        elif rag:
+            status = rag
         else:
             status = NO_UPDATE
         views.append(
@@ -277,11 +337,11 @@ def action_views(session: Session, board: Board) -> list[ActionView]:
                 lead=lead,
                 leads=tuple(leads),
                 subgroups=tuple(names.get(action_id, ())),
-                due=state.due or due,
+                due=new_due or due,
                 due_text=due_text,
                 completed=completed,
                 status=status,
-                last_update=state.last_update,
+                last_update=last_update,
                 priority_ref=pr_ref,
                 priority=pr_title,
                 workstream_ref=ws_ref,
@@ -290,10 +350,10 @@ def action_views(session: Session, board: Board) -> list[ActionView]:
                 outcomes=outcomes or ws_outcomes,
                 kpis=kpis or ws_kpis,
                 position=(10_000 if pr_position is None else pr_position, ws_position, position),
-                retargets=state.retargets,
-                percent=state.percent,
+                retargets=retargets or 0,
+                percent=percent,
                 action_id=action_id,
-                last_note=state.note,
+                last_note=last_note,
                 original_due=due,
             )
         )
@@ -312,31 +372,6 @@ class _Progress:
     percent: int | None = None
     retargets: int = 0
     note: str | None = None
-
-
-def _progress(session: Session, board_id: int) -> dict[int, _Progress]:
-    rows = session.exec(
-        select(ProgressUpdate)
-        .join(Action, col(ProgressUpdate.action_id) == col(Action.id))
-        .where(Action.board_id == board_id)
-        .order_by(col(ProgressUpdate.id))
-    )
-    out: dict[int, _Progress] = {}
-    for update in rows:
-        state = out.setdefault(update.action_id, _Progress())
-        state.last_update = update.created_at
-        if update.rag:
-            state.rag = update.rag
-        if update.new_due:
-            state.due = update.new_due
-            state.retargets += 1
-        if update.completed_on:
-            state.completed = update.completed_on
-        if update.percent is not None:
-            state.percent = update.percent
-        if update.note:
-            state.note = update.note
-    return out
 
 
 def plan_counts(session: Session, board_id: int) -> tuple[int, int, int]:
@@ -398,24 +433,31 @@ class UpdateView:
 def updates_since(session: Session, board_id: int, since: datetime) -> list[UpdateView]:
     """The board's progress updates at or after `since`, oldest first, each with the action's
     state (status, target, percent) just before it."""
+    # Only the histories of actions updated since then: the others add nothing to the answer.
+    touched = (
+        select(ProgressUpdate.action_id)
+        .join(Action, col(ProgressUpdate.action_id) == col(Action.id))
+        .where(Action.board_id == board_id, col(ProgressUpdate.created_at) >= since)
+    )
     rows = session.exec(
-        select(ProgressUpdate, Action)
+        select(ProgressUpdate, Action.ref, Action.text, Action.due, Action.completed)
         .join(Action, col(ProgressUpdate.action_id) == col(Action.id))
         .where(Action.board_id == board_id)
+        .where(col(ProgressUpdate.action_id).in_(touched))
         .order_by(col(ProgressUpdate.action_id), col(ProgressUpdate.id))
     ).all()
     before: dict[int, _Progress] = {}
     out: list[UpdateView] = []
-    for update, action in rows:
-        state = before.setdefault(update.action_id, _Progress(due=action.due))
+    for update, ref, text, plan_due, plan_completed in rows:
+        state = before.setdefault(update.action_id, _Progress(due=plan_due))
         if update.created_at >= since:
             status = (
-                COMPLETE if (action.completed or state.completed) else (state.rag or NO_UPDATE)
+                COMPLETE if (plan_completed or state.completed) else (state.rag or NO_UPDATE)
             )
             out.append(
                 UpdateView(
-                    action.ref,
-                    action.text,
+                    ref,
+                    text,
                     update.author_slack_user_id,
                     update.created_at,
                     update.rag,

@@ -26,6 +26,7 @@ from bot.settings import Settings
 from seed.loader import load_all
 from store.db import make_engine, upgrade
 from store.models import Action, ProgressUpdate
+from store.state import apply_update
 from tests.fake_slack import TEAM_ID, FakeSlack
 
 SIGNING_SECRET = "0123456789abcdef0123456789abcdef"
@@ -229,5 +230,5 @@ def add_update(engine: Engine, ref: str, **fields: Any) -> None:
         action = s.exec(select(Action).where(Action.ref == ref)).one()
         fields.setdefault("author_slack_user_id", "U9")
         fields.setdefault("created_at", now_utc())
-        s.add(ProgressUpdate(action_id=action.id, **fields))
+        apply_update(s, ProgressUpdate(action_id=action.id, **fields))
         s.commit()

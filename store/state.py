@@ -1,0 +1,125 @@
+"""Each action's current progress (ActionState), kept in step with its append-only updates.
+
+The fold, newest update last (by id): the status is the newest RAG given, the target the
+newest re-targeted date (each re-target counted), completion, percent and note the newest
+given; the time of the newest update is the last update. `apply_update` folds one new update
+in, in the caller's transaction, so the two can never disagree; `rebuild` folds a whole
+history in one statement (the migration's backfill, and a repair).
+"""
+
+from __future__ import annotations
+
+import uuid
+from types import ModuleType
+from typing import Any
+
+from sqlalchemy import Connection, literal, select, text, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, col
+
+from store.models import Action, ActionState, BoardVersion, ProgressUpdate
+
+
+def _dialect(session: Session) -> ModuleType:
+    return postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+
+
+def new_stamp() -> str:
+    """A board version no other write has used (random: a restore cannot reuse one)."""
+    return uuid.uuid4().hex
+
+
+def touch_board(session: Session, board_id: int) -> None:
+    """Give the board a new version stamp in the session's transaction (its plan changed).
+
+    Call it before the writes (and, when views may be read between writes, after them too):
+    views read in this transaction are then kept under a stamp only this transaction has.
+    """
+    dialect = _dialect(session)
+    stmt = dialect.insert(BoardVersion).values(board_id=board_id, stamp=new_stamp())
+    session.execute(
+        stmt.on_conflict_do_update(index_elements=["board_id"], set_={"stamp": stmt.excluded.stamp})
+    )
+
+
+def apply_update(session: Session, update_row: ProgressUpdate) -> None:
+    """Add `update_row` to the session and fold it into its action's state, in one transaction."""
+    action_id = update_row.action_id
+    dialect = _dialect(session)
+    # A new stamp for the action's board (which also queues concurrent writers to one board
+    # on PostgreSQL), then the action's state row, creating it if need be: concurrent updates
+    # of one action queue here, so the one given the higher id is also the one folded in last.
+    stamp = dialect.insert(BoardVersion).from_select(
+        ["board_id", "stamp"],
+        select(col(Action.board_id), literal(new_stamp())).where(col(Action.id) == action_id),
+    )
+    session.execute(
+        stamp.on_conflict_do_update(
+            index_elements=["board_id"], set_={"stamp": stamp.excluded.stamp}
+        )
+    )
+    session.execute(
+        dialect.insert(ActionState)
+        .values(action_id=action_id, retargets=0)
+        .on_conflict_do_update(
+            index_elements=["action_id"], set_={"retargets": ActionState.retargets}
+        )
+    )
+    session.add(update_row)
+    session.flush()
+    values: dict[str, Any] = {
+        "last_update": update_row.created_at,
+        "last_update_id": update_row.id,
+    }
+    if update_row.rag:
+        values["rag"] = update_row.rag
+    if update_row.new_due:
+        values["due"] = update_row.new_due
+        values["retargets"] = col(ActionState.retargets) + 1
+    if update_row.completed_on:
+        values["completed"] = update_row.completed_on
+    if update_row.percent is not None:
+        values["percent"] = update_row.percent
+    if update_row.note:
+        values["last_note"] = update_row.note
+    session.execute(
+        update(ActionState)
+        .where(col(ActionState.action_id) == action_id)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+
+
+#: The fold of every action's history as one statement (SQLite and PostgreSQL alike): for each
+#: field, the id of the newest update that gave it, then that update's value.
+_REBUILD = """
+INSERT INTO actionstate
+    (action_id, rag, due, completed, percent, last_update, last_note, retargets, last_update_id)
+SELECT f.action_id, r.rag, d.new_due, c.completed_on, p.percent, l.created_at, n.note,
+       f.retargets, f.last_id
+FROM (
+    SELECT action_id,
+           MAX(id) AS last_id,
+           MAX(CASE WHEN rag IS NOT NULL AND rag <> '' THEN id END) AS rag_id,
+           MAX(CASE WHEN new_due IS NOT NULL THEN id END) AS due_id,
+           COUNT(new_due) AS retargets,
+           MAX(CASE WHEN completed_on IS NOT NULL THEN id END) AS completed_id,
+           MAX(CASE WHEN percent IS NOT NULL THEN id END) AS percent_id,
+           MAX(CASE WHEN note IS NOT NULL AND note <> '' THEN id END) AS note_id
+    FROM progressupdate
+    GROUP BY action_id
+) AS f
+JOIN progressupdate AS l ON l.id = f.last_id
+LEFT JOIN progressupdate AS r ON r.id = f.rag_id
+LEFT JOIN progressupdate AS d ON d.id = f.due_id
+LEFT JOIN progressupdate AS c ON c.id = f.completed_id
+LEFT JOIN progressupdate AS p ON p.id = f.percent_id
+LEFT JOIN progressupdate AS n ON n.id = f.note_id
+"""
+
+
+def rebuild(conn: Connection) -> int:
+    """Replace every action's state with the fold of its whole history; returns the rows written."""
+    conn.execute(text("DELETE FROM actionstate"))
+    result = conn.execute(text(_REBUILD))
+    return int(result.rowcount or 0)
