@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from slack_bolt import App, Say
+from slack_sdk import WebClient
 
 from bot import conversation
+from handlers.files import with_files
 
 if TYPE_CHECKING:
     from bot.app import Deps
@@ -15,7 +17,7 @@ if TYPE_CHECKING:
 def register(app: App, deps: Deps) -> None:
     """Listen for DMs to the bot and for mentions in channels."""
 
-    def reply(event: dict[str, Any], say: Say, thread_ts: str | None) -> None:
+    def reply(event: dict[str, Any], say: Say, client: WebClient, thread_ts: str | None) -> None:
         answer, _ = conversation.respond(
             deps.engine,
             user_id=event["user"],
@@ -24,17 +26,18 @@ def register(app: App, deps: Deps) -> None:
             admin_ids=deps.settings.admin_user_ids,
             channel_id=event.get("channel"),
         )
-        say(text=answer.text, blocks=answer.blocks_json() or None, thread_ts=thread_ts)
+        text, blocks = with_files(client, event["user"], answer)  # an export or report: to the DM
+        say(text=text, blocks=blocks or None, thread_ts=thread_ts)
 
     @app.event("app_mention")
-    def on_mention(event: dict[str, Any], say: Say) -> None:
-        reply(event, say, thread_ts=event.get("thread_ts") or event.get("ts"))
+    def on_mention(event: dict[str, Any], say: Say, client: WebClient) -> None:
+        reply(event, say, client, thread_ts=event.get("thread_ts") or event.get("ts"))
 
     @app.event({"type": "message", "channel_type": "im"})
-    def on_direct_message(event: dict[str, Any], say: Say) -> None:
+    def on_direct_message(event: dict[str, Any], say: Say, client: WebClient) -> None:
         if event.get("subtype") or event.get("bot_id") or "user" not in event:
             return  # edits, joins and other bots' messages are not questions
-        reply(event, say, thread_ts=event.get("thread_ts"))
+        reply(event, say, client, thread_ts=event.get("thread_ts"))
 
     @app.event("message")
     def on_other_message(event: dict[str, Any]) -> None:

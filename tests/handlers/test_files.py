@@ -343,3 +343,21 @@ def test_a_long_list_of_problems_comes_whole_as_a_file(
     assert len(lines) == 301  # the head and every problem, by row
     assert all(f"row {n + 1}, Target date: '{n}/13/2021'" in lines[n] for n in range(1, 301))
     assert exported(mini) == before
+
+
+def test_export_typed_in_the_dm_also_sends_the_file(
+    mini_app: App, fake_slack: FakeSlack, mini: Engine
+) -> None:
+    event = {
+        "type": "message",
+        "channel": "D" + MEMBER[1:],
+        "channel_type": "im",
+        "user": MEMBER,
+        "text": "/lscb export",
+        "ts": "1700000000.000500",
+    }
+    mini_app.dispatch(event_request(event))
+    [told] = fake_slack.wait_for("chat.postMessage")
+    assert "I've sent you the file in our direct messages." in told.args["text"]
+    [upload] = fake_slack.uploaded()
+    assert upload["content"] == exported(mini).encode("utf-8")
