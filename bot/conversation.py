@@ -450,12 +450,30 @@ def _progress_command(session: Session, ctx: Context, rest: str) -> Reply:
     if not rest:
         return Reply(text=progress.USAGE)
     person = identity.person_for(session, ctx.user_id, ctx.admin_ids)
+    word, _, args = rest.partition(" ")
+    if word.lower() == "undo" and not args.strip():
+        return progress_reply(progress.undo(session, ctx.board, person, ctx.now), ctx.board)
+    if word.lower() == "correct":
+        outcome = progress.correct(session, ctx.board, person, args, ctx.now, ctx.request_key)
+        return progress_reply(outcome, ctx.board)
     outcome = progress.quick_update(session, ctx.board, person, rest, ctx.now, ctx.request_key)
     return progress_reply(outcome, ctx.board)
 
 
 def progress_reply(outcome: progress.Outcome, board: Board | None) -> Reply:
-    """An update's outcome as a reply: a confirmation, a refusal, or candidates as buttons."""
+    """An update's outcome as a reply: a confirmation (with Undo), a refusal, or candidates
+    as buttons."""
+    if outcome.update_id is not None and outcome.board is not None:
+        b = BlockBuilder()
+        b.section(outcome.message)
+        b.blocks.append(ActionsBlock(elements=[undo_button(outcome.board, outcome.update_id)]))
+        b.context(progress.UNDO_HINT.format(m=progress.UNDO_MINUTES))
+        return Reply(
+            text=outcome.message,
+            blocks=b.blocks,
+            actions=[outcome.action] if outcome.action else [],
+            posts=outcome.posts,
+        )
     if not outcome.candidates or board is None or outcome.change is None:
         return Reply(
             text=outcome.message,
@@ -479,6 +497,17 @@ def progress_reply(outcome: progress.Outcome, board: Board | None) -> Reply:
 
 
 PICK_ACTION = "progress_pick_"
+UNDO_ACTION = "progress_undo"
+
+
+def undo_button(board_code: str, update_id: int) -> ButtonElement:
+    """The Undo button on a confirmation: takes back that update (its author, for a while)."""
+    return ButtonElement(
+        text="Undo",
+        action_id=UNDO_ACTION,
+        value=json.dumps({"board": board_code, "update": update_id}),
+        accessibility_label="Undo this update",
+    )
 
 
 def progress_history(session: Session, ctx: Context, ref: str) -> Reply:
@@ -500,6 +529,8 @@ def progress_history(session: Session, ctx: Context, ref: str) -> Reply:
     lines = []
     for e in entries:
         line = f"{e.at.astimezone(LONDON):%-d %b %Y %H:%M} · <@{e.author}> · {e.changes}"
+        if e.withdrawn:
+            line = f"~{line}~ _({e.withdrawn})_"
         if e.note:
             line += f"\n> {escape(e.note)}"
         lines.append(line)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -22,7 +22,16 @@ from bot.identity import is_board_admin, pending_requests
 from bot.render import Post, escape, fmt_date
 from bot.roles import Aliases, board_aliases, role_identity
 from bot.search import PlanIndex, looks_like_ref, tokens
-from store.models import AuditEvent, Board, Person, PersonSubgroup, ProgressUpdate, Subgroup
+from store import withdrawals
+from store.models import (
+    AuditEvent,
+    Board,
+    Person,
+    PersonSubgroup,
+    ProgressUpdate,
+    ProgressWithdrawal,
+    Subgroup,
+)
 from store.queries import COMPLETE, NO_UPDATE, ActionView, UpdateView, action_views
 from store.state import apply_update
 
@@ -74,6 +83,40 @@ NOTHING_FOR = (
     "completion, a new target date)."
 )
 REASON_NEEDED = "A new target date needs a reason."
+UNDO_MINUTES = 10
+SAME_WINDOW = timedelta(minutes=2)  # the same update again within this is a repeat
+UNDO_HINT = "Sent twice, or by mistake? *Undo* (or `/progress undo`) within {m} minutes."
+SAME_AS_LAST = (
+    "That looks like the update you just sent for *{ref}* ({when}), so I haven't recorded it "
+    "again. To take that one back: `/progress undo` (within {m} minutes)."
+)
+UNDONE = (
+    "Undone: your update on *{ref}* {text} of {when} ({changes}) is withdrawn, and *{ref}* is "
+    "back to {state}. It stays in the history, marked undone."
+)
+ANNOUNCE_UNDO = "<@{user}> took back their update on *{ref}* {text} of {when}."
+UNDO_NONE = "You have no update on *{board}* to undo."
+UNDO_TOO_OLD = (
+    "Your last update (on *{ref}*, {when}) is more than {m} minutes old, so it can't be undone. "
+    "A board admin can correct it with `/progress correct {ref} [status] [note]`."
+)
+UNDO_NOT_YOURS = "Only the person who sent an update can undo it."
+UNDO_ALREADY = "That update on *{ref}* was already taken back."
+CORRECT_USAGE = (
+    "Usage (board admins): `/progress correct <ref> [red|amber|green|done] [note]`. It withdraws "
+    "the action's newest update (kept in the history, marked corrected) and, with a status or "
+    "a note, records yours in its place."
+)
+CORRECT_NOT_ADMIN = (
+    "Only a board admin can correct an update. To take back your own within {m} minutes: "
+    "`/progress undo`."
+)
+CORRECT_NOTHING = "*{ref}* has no update to correct."
+CORRECTED = (
+    "Corrected *{ref}* {text}: the update of {when} by <@{author}> ({changes}) is withdrawn and "
+    "kept in the history{replaced}. *{ref}* is now {state}."
+)
+REPLACED = "; in its place: {changes}"
 KEEP_NOTE = "\nWhat you wrote, to copy into the next try:\n> {note}"
 NO_HISTORY = "No updates yet for *{ref}* {text}."
 NO_CHANGE = "nothing changed"
@@ -178,6 +221,10 @@ class Outcome:
     candidates: list[ActionView] = field(default_factory=list)
     change: Change | None = None
     posts: list[Post] = field(default_factory=list)
+    update_id: int | None = None  # the update just recorded: what an Undo button takes back
+    repeated: bool = False  # refused as the same update sent again: nothing to hand back
+    changes: str = ""  # what the recorded update changed, in words
+    board: str | None = None  # the board's code, with update_id: for the Undo button
 
 
 def parse_quick(text: str) -> QuickForm:
@@ -213,7 +260,7 @@ def _status_at(words: list[str], i: int) -> tuple[str | None, int]:
     while i + skipped < len(words) and words[i + skipped] in STATUS_LABELS:
         skipped += 1
     if skipped:
-        status, used = _status_at(words[: i] + words[i + skipped :], i)
+        status, used = _status_at(words[:i] + words[i + skipped :], i)
         return (status, used + skipped) if used else (None, 0)
     pair = " ".join(words[i : i + 2])
     if pair in STATUS_WORDS:
@@ -376,6 +423,17 @@ def record_update(
     completed_on = change.completed_on
     if rag == COMPLETE:
         rag, completed_on = None, completed_on or now.astimezone(LONDON).date()  # England's day
+    values = (rag, change.note or None, change.percent, completed_on, change.new_due)
+    last = withdrawals.latest_live(session, action_id=view.action_id, author=person.slack_user_id)
+    if (
+        last is not None
+        and now - last.created_at <= SAME_WINDOW
+        and (last.rag, last.note, last.percent, last.completed_on, last.new_due) == values
+    ):
+        # The same text sent again seconds later (another trigger, a second try): not twice.
+        when = _when(last.created_at)
+        message = SAME_AS_LAST.format(ref=escape(view.ref), when=when, m=UNDO_MINUTES)
+        return Outcome(message, view, recorded=False, repeated=True)
     update = ProgressUpdate(
         action_id=view.action_id,
         author_slack_user_id=person.slack_user_id,
@@ -445,7 +503,16 @@ def record_update(
     channels = announce_channels(session, board, view.subgroups)
     # The action as it stands now, update included: what `say --json` and the reply are about.
     updated = find_action(session, board, view.ref) or view
-    return Outcome(text, updated, recorded=True, posts=[(c, announcement) for c in channels])
+    posts: list[Post] = [(c, announcement) for c in channels]
+    return Outcome(
+        text,
+        updated,
+        recorded=True,
+        posts=posts,
+        update_id=update.id,
+        changes=changes,
+        board=board.code,
+    )
 
 
 @dataclass(frozen=True)
@@ -545,7 +612,11 @@ def quick_update(
         outcome = Outcome(NOTE_TOO_LONG.format(n=len(form.note), limit=MAX_QUICK_NOTE))
     else:
         outcome = _quick(session, board, person, form, now, key)
-    if kept and not outcome.recorded and not outcome.candidates and not check_note(kept):
+    if (
+        kept
+        and not (outcome.recorded or outcome.repeated or outcome.candidates)
+        and not check_note(kept)
+    ):
         # Nothing was saved: hand the text back so it needn't be typed again.
         outcome.message += KEEP_NOTE.format(note=escape(kept).replace("\n", "\n> "))
     return outcome
@@ -633,6 +704,176 @@ def record_candidate(
     return _try_record(session, board, person, view, change, now)
 
 
+# -- undo and correction -----------------------------------------------------------------------
+
+
+def _when(at: datetime) -> str:
+    """'14:05 on 23 Nov 2026', in England's time."""
+    local = at.astimezone(LONDON)
+    return f"{local:%H:%M} on {fmt_date(local.date())}"
+
+
+def _state_words(view: ActionView) -> str:
+    """'amber, due 30 Jun 2021': where an action stands, for a reply."""
+    status = f"complete ({fmt_date(view.completed)})" if view.completed else view.status
+    return f"{status}, due {fmt_date(view.due)}" if view.due else status
+
+
+def _described(session: Session, view: ActionView, update: ProgressUpdate) -> str:
+    """describe_change for one stored update, against the state before it."""
+    found = [e.changes for e in _entries(session, view) if e.update_id == update.id]
+    return found[0] if found else NO_CHANGE
+
+
+def _withdraw(
+    session: Session,
+    board: Board,
+    person: Person,
+    update: ProgressUpdate,
+    kind: str,
+    now: datetime,
+    replaced_by_id: int | None = None,
+) -> tuple[ActionView, ActionView, str] | None:
+    """Withdraw `update` and audit it: (the action before, after, what it had changed), or
+    None when it was already withdrawn."""
+    action_id = update.action_id
+    before = next(v for v in action_views(session, board) if v.action_id == action_id)
+    changes = _described(session, before, update)
+    if not withdrawals.withdraw(
+        session,
+        update=update,
+        kind=kind,
+        by=person.slack_user_id,
+        at=now,
+        replaced_by_id=replaced_by_id,
+    ):
+        return None
+    after = next(v for v in action_views(session, board) if v.action_id == action_id)
+    session.add(
+        AuditEvent(
+            board_id=board.id,
+            actor=person.slack_user_id,
+            at=now,
+            event=f"action.progress.{kind}",
+            entity="action",
+            entity_ref=before.ref,
+            before=_audit_state(before) | {"update_id": update.id},
+            after=_audit_state(after) | {"replaced_by": replaced_by_id},
+        )
+    )
+    logger.info("progress update %s on %s %s", kind, board.code, before.ref)
+    return before, after, changes
+
+
+def _audit_state(view: ActionView) -> dict[str, Any]:
+    return {
+        "status": view.status,
+        "due": _iso(view.due),
+        "completed": _iso(view.completed),
+        "percent": view.percent,
+    }
+
+
+def undo(
+    session: Session,
+    board: Board | None,
+    person: Person | None,
+    now: datetime,
+    update_id: int | None = None,
+) -> Outcome:
+    """`/progress undo` (the person's newest update on the board) or an Undo button (that
+    update): withdraw it if it is theirs and at most UNDO_MINUTES old, restoring the state."""
+    if board is None:
+        return Outcome(NO_BOARD)
+    if person is None:
+        return Outcome(UNDO_NONE.format(board=escape(board.short_name)))
+    if update_id is None:
+        update = withdrawals.latest_live(session, author=person.slack_user_id, board_id=board.id)
+        if update is None:
+            return Outcome(UNDO_NONE.format(board=escape(board.short_name)))
+    else:
+        update = session.get(ProgressUpdate, update_id)
+        if update is None or update.author_slack_user_id != person.slack_user_id:
+            return Outcome(UNDO_NOT_YOURS)
+    view = next((v for v in action_views(session, board) if v.action_id == update.action_id), None)
+    if view is None:  # a button from another board, or an action since archived
+        return Outcome(UNDO_NOT_YOURS)
+    if update.id in withdrawals.withdrawals(session, update.action_id):
+        return Outcome(UNDO_ALREADY.format(ref=escape(view.ref)), view)
+    ref, when = escape(view.ref), _when(update.created_at)
+    if now - update.created_at > timedelta(minutes=UNDO_MINUTES):
+        return Outcome(UNDO_TOO_OLD.format(ref=ref, when=when, m=UNDO_MINUTES), view)
+    if not membership(session, person, board).may_update(view):
+        return Outcome(NOT_ALLOWED.format(ref=ref, owners=owners(view)), view)
+    done = _withdraw(session, board, person, update, withdrawals.UNDO, now)
+    if done is None:
+        return Outcome(UNDO_ALREADY.format(ref=ref), view)
+    _, after, changes = done
+    text = escape(_short(view.text))
+    message = UNDONE.format(
+        ref=ref, text=text, when=when, changes=changes, state=_state_words(after)
+    )
+    announcement = ANNOUNCE_UNDO.format(user=person.slack_user_id, ref=ref, text=text, when=when)
+    channels = announce_channels(session, board, view.subgroups)
+    return Outcome(message, after, recorded=True, posts=[(c, announcement) for c in channels])
+
+
+def correct(
+    session: Session,
+    board: Board | None,
+    person: Person | None,
+    text: str,
+    now: datetime,
+    key: str | None = None,
+) -> Outcome:
+    """`/progress correct <ref> [status] [note]` (board admins): withdraw the action's newest
+    update and, given a status or a note, record the admin's in its place; history kept."""
+    if board is None:
+        return Outcome(NO_BOARD)
+    form = parse_quick(text)
+    if form.error or form.ref is None:
+        return Outcome(CORRECT_USAGE)
+    if person is None or not is_board_admin(session, person, board):
+        return Outcome(CORRECT_NOT_ADMIN.format(m=UNDO_MINUTES))
+    view = find_action(session, board, form.ref)
+    if view is None:
+        return Outcome(NO_MATCH.format(words=escape(form.ref), board=escape(board.short_name)))
+    update = withdrawals.latest_live(session, action_id=view.action_id)
+    if update is None:
+        return Outcome(CORRECT_NOTHING.format(ref=escape(view.ref)), view)
+    replaced = ""
+    posts: list[Post] = []
+    try:
+        with session.begin_nested():  # the withdrawal and its replacement: both or neither
+            done = _withdraw(session, board, person, update, withdrawals.CORRECTION, now)
+            if done is None:
+                return Outcome(UNDO_ALREADY.format(ref=escape(view.ref)), view)
+            after, changes = done[1], done[2]
+            if form.rag or form.note:
+                change = Change(rag=form.rag, note=form.note or None, key=key)
+                recorded = record_update(session, board, person, after, change, now)
+                if not recorded.recorded:
+                    raise Refused(recorded.message)
+                withdrawn = session.get(ProgressWithdrawal, update.id)
+                assert withdrawn is not None
+                withdrawn.replaced_by_id = recorded.update_id
+                session.add(withdrawn)
+                replaced = REPLACED.format(changes=recorded.changes)
+                after, posts = recorded.action or after, recorded.posts
+    except Refused as refused:
+        return Outcome(str(refused), view)
+    message = CORRECTED.format(
+        ref=escape(view.ref),
+        text=escape(_short(view.text)),
+        when=_when(update.created_at),
+        author=update.author_slack_user_id,
+        changes=changes,
+        replaced=replaced,
+        state=_state_words(after),
+    )
+    return Outcome(message, after, recorded=True, posts=posts)
+
+
 # -- history -----------------------------------------------------------------------------------
 
 
@@ -647,20 +888,32 @@ class HistoryEntry:
     new_due: date | None
     reason: str | None
     changes: str = ""  # describe_change against the state before it
+    withdrawn: str | None = None  # "undone by <@U> at 14:07 on 23 Nov 2026", or corrected
+    update_id: int | None = None
+
+
+WITHDRAWN = {"undo": "undone by <@{by}> at {when}", "correction": "corrected by <@{by}> at {when}"}
 
 
 def history(
     session: Session, board: Board, ref: str
 ) -> tuple[ActionView | None, list[HistoryEntry]]:
-    """An action's updates, oldest first, each described against the state before it."""
+    """An action's updates, oldest first, each described against the state before it; updates
+    taken back are listed, marked, and left out of the state the later ones are described
+    against."""
     view = find_action(session, board, ref)
     if view is None:
         return None, []
+    return view, _entries(session, view)
+
+
+def _entries(session: Session, view: ActionView) -> list[HistoryEntry]:
     rows = session.exec(
         select(ProgressUpdate)
         .where(ProgressUpdate.action_id == view.action_id)
         .order_by(col(ProgressUpdate.id))
     ).all()
+    taken_back = withdrawals.withdrawals(session, view.action_id)
     state = State(NO_UPDATE, view.original_due, None)
     entries = []
     for u in rows:
@@ -674,6 +927,12 @@ def history(
             reason=u.retarget_reason,
             noted=bool(u.note),
         )
+        w = taken_back.get(u.id or 0)
+        mark = None
+        if w is not None:
+            mark = WITHDRAWN.get(w.kind, WITHDRAWN["correction"]).format(
+                by=w.withdrawn_by, when=_when(w.withdrawn_at)
+            )
         entries.append(
             HistoryEntry(
                 u.created_at,
@@ -685,11 +944,14 @@ def history(
                 u.new_due,
                 u.retarget_reason,
                 changes,
+                mark,
+                u.id,
             )
         )
-        state = State(
-            COMPLETE if u.completed_on or state.status == COMPLETE else (u.rag or state.status),
-            u.new_due or state.due,
-            u.percent if u.percent is not None else state.percent,
-        )
-    return view, entries
+        if w is None:
+            state = State(
+                COMPLETE if u.completed_on or state.status == COMPLETE else (u.rag or state.status),
+                u.new_due or state.due,
+                u.percent if u.percent is not None else state.percent,
+            )
+    return entries

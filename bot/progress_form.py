@@ -34,7 +34,7 @@ from slack_sdk.models.views import View
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from bot import home, identity, progress
+from bot import identity, progress
 from bot.clock import today_london
 from bot.guard import Finding, check_note
 from bot.progress import Change, membership
@@ -50,8 +50,7 @@ MAX_OPTIONS = 100
 HOME_LIMIT = 100
 
 HOME_NO_ROLE = (
-    "No actions of yours yet. Claim your role or sub-group (or type "
-    "`/lscb iam <role or sub-group>`) and your actions will appear here."
+    "Tell me who you are with `/lscb iam <role or sub-group>` and your actions will appear here."
 )
 HOME_NO_BOARD = "Pick your board with `/lscb board <name>` to see its plan here."
 HOME_WAITING = (
@@ -344,7 +343,7 @@ def home_view(
         names = ", ".join(f"*{escape(r.role)}*" for r in waiting)
         waiting_text = MarkdownTextObject(text=HOME_WAITING.format(names=names))
         blocks.append(ContextBlock(elements=[waiting_text]))
-    if person is not None and (mine or waiting):  # no actions yet: nothing to nudge about
+    if person is not None:
         if person.nudges_off:
             nudges = "Nudges are off (`/lscb nudges on`)."
         elif person.away_until and person.away_until >= today:
@@ -354,14 +353,8 @@ def home_view(
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text=nudges)]))
     blocks.append(DividerBlock())
     if not mine:
-        # No actions of their own yet: a way to claim a role, and the board's work meanwhile.
-        blocks.append(
-            SectionBlock(
-                text=MarkdownTextObject(text=HOME_NO_ROLE), accessory=home.claim_button(board)
-            )
-        )
-        blocks += home.board_sections(session, board, views, member, today, now)
-        return View(type="home", blocks=blocks[:HOME_LIMIT])
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=HOME_NO_ROLE)))
+        return View(type="home", blocks=blocks)
     groups_of = [
         ("Overdue", [v for v in mine if v.is_overdue(today)]),
         (
@@ -480,6 +473,21 @@ def pick_candidate(
         if board is None:
             return progress.Outcome(progress.NO_BOARD)
         return progress.record_candidate(session, board, person, str(value.get("ref")), change, now)
+
+
+def undo_from_button(
+    engine: Engine, settings: Settings, *, user_id: str, value: object, now: datetime
+) -> progress.Outcome:
+    """The Undo button on a confirmation: take back that update, if it is still the clicker's
+    to take back."""
+    try:
+        data = json.loads(value) if isinstance(value, str) else {}
+        update_id = int(data["update"])
+    except (ValueError, KeyError, TypeError):
+        return progress.Outcome(BAD_BUTTON)
+    with session_scope(engine) as session:
+        board, person = _board_and_person(session, user_id, data.get("board"), settings)
+        return progress.undo(session, board, person, now, update_id)
 
 
 def home_for(engine: Engine, settings: Settings, *, user_id: str, now: datetime) -> View:

@@ -21,6 +21,7 @@ from bot.clock import LONDON, today_london
 from bot.importer import quarter_end
 from store.models import Action, Board, LockedReport, ProgressUpdate
 from store.queries import COMPLETE, NO_UPDATE, action_views
+from store.withdrawals import live
 
 STATUSES = ("red", "amber", "green", COMPLETE, NO_UPDATE)
 COLOURS = {  # RGB, as boards colour a RAG table
@@ -139,6 +140,7 @@ def build_report(session: Session, board: Board, start: date, end: date) -> Repo
         select(ProgressUpdate)
         .join(Action, col(ProgressUpdate.action_id) == col(Action.id))
         .where(Action.board_id == board.id, col(ProgressUpdate.created_at) < until)
+        .where(live())  # an update undone or corrected is not part of the record
         .order_by(col(ProgressUpdate.id))
     ):
         updates.setdefault(update.action_id, []).append(update)

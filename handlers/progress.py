@@ -84,13 +84,26 @@ def register(app: App, deps: Deps) -> None:
         ack()
         container = body.get("container") or {}
         key = f"pick:{body['user']['id']}:{container.get('message_ts') or body.get('trigger_id')}"
+        value = json.loads(action["value"])
         outcome = progress_form.pick_candidate(
-            engine,
-            settings,
-            user_id=body["user"]["id"],
-            value=json.loads(action["value"]),
-            key=key,
-            now=now_utc(),
+            engine, settings, user_id=body["user"]["id"], value=value, key=key, now=now_utc()
+        )
+        reply = conversation.progress_reply(outcome, None)
+        respond(
+            text=reply.text,
+            blocks=reply.blocks_json() or None,
+            replace_original=True,
+            response_type="ephemeral",
+        )
+        post_elsewhere(client, outcome.posts)
+
+    @app.action(conversation.UNDO_ACTION)
+    def on_undo(
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond, client: WebClient
+    ) -> None:
+        ack()
+        outcome = progress_form.undo_from_button(
+            engine, settings, user_id=body["user"]["id"], value=action.get("value"), now=now_utc()
         )
         respond(text=outcome.message, replace_original=True, response_type="ephemeral")
         post_elsewhere(client, outcome.posts)
@@ -119,7 +132,10 @@ def register(app: App, deps: Deps) -> None:
             return
         ack()
         if outcome is not None:
-            client.chat_postMessage(channel=user_id, text=outcome.message)
+            reply = conversation.progress_reply(outcome, None)
+            client.chat_postMessage(
+                channel=user_id, text=reply.text, blocks=reply.blocks_json() or None
+            )
             post_elsewhere(client, outcome.posts)
 
     @app.event("app_home_opened")

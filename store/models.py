@@ -297,3 +297,17 @@ class BoardVersion(SQLModel, table=True):
 
     board_id: int = Field(foreign_key="board.id", primary_key=True)
     stamp: str = Field(max_length=32)
+
+
+class ProgressWithdrawal(SQLModel, table=True):
+    """An update taken back: undone by its author, or withdrawn by an admin's correction.
+
+    The update itself stays (history is append-only); readers of progress skip it, and the
+    action's state is folded again without it (store/withdrawals.py).
+    """
+
+    update_id: int = Field(foreign_key="progressupdate.id", primary_key=True)
+    kind: str = Field(max_length=16)  # "undo" or "correction"
+    withdrawn_by: str = Field(max_length=32)
+    withdrawn_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    replaced_by_id: int | None = Field(default=None, foreign_key="progressupdate.id")

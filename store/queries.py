@@ -27,6 +27,7 @@ from store.models import (
     Subgroup,
     Workstream,
 )
+from store.withdrawals import live
 
 logger = logging.getLogger(__name__)
 
@@ -440,24 +441,24 @@ def updates_since(session: Session, board_id: int, since: datetime) -> list[Upda
         .where(Action.board_id == board_id, col(ProgressUpdate.created_at) >= since)
     )
     rows = session.exec(
-        select(ProgressUpdate, Action.ref, Action.text, Action.due, Action.completed)
+        select(ProgressUpdate, Action)
         .join(Action, col(ProgressUpdate.action_id) == col(Action.id))
-        .where(Action.board_id == board_id)
+        .where(Action.board_id == board_id, live())  # an undone or corrected update is skipped
         .where(col(ProgressUpdate.action_id).in_(touched))
         .order_by(col(ProgressUpdate.action_id), col(ProgressUpdate.id))
     ).all()
     before: dict[int, _Progress] = {}
     out: list[UpdateView] = []
-    for update, ref, text, plan_due, plan_completed in rows:
-        state = before.setdefault(update.action_id, _Progress(due=plan_due))
+    for update, action in rows:
+        state = before.setdefault(update.action_id, _Progress(due=action.due))
         if update.created_at >= since:
             status = (
-                COMPLETE if (plan_completed or state.completed) else (state.rag or NO_UPDATE)
+                COMPLETE if (action.completed or state.completed) else (state.rag or NO_UPDATE)
             )
             out.append(
                 UpdateView(
-                    ref,
-                    text,
+                    action.ref,
+                    action.text,
                     update.author_slack_user_id,
                     update.created_at,
                     update.rag,

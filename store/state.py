@@ -107,6 +107,7 @@ FROM (
            MAX(CASE WHEN percent IS NOT NULL THEN id END) AS percent_id,
            MAX(CASE WHEN note IS NOT NULL AND note <> '' THEN id END) AS note_id
     FROM progressupdate
+    WHERE id NOT IN (SELECT update_id FROM progresswithdrawal)  -- undone or corrected
     GROUP BY action_id
 ) AS f
 JOIN progressupdate AS l ON l.id = f.last_id
