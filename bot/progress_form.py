@@ -34,7 +34,7 @@ from slack_sdk.models.views import View
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from bot import identity, progress
+from bot import home, identity, progress
 from bot.clock import today_london
 from bot.guard import Finding, check_note
 from bot.progress import Change, membership
@@ -50,7 +50,8 @@ MAX_OPTIONS = 100
 HOME_LIMIT = 100
 
 HOME_NO_ROLE = (
-    "Tell me who you are with `/lscb iam <role or sub-group>` and your actions will appear here."
+    "No actions of yours yet. Claim your role or sub-group (or type "
+    "`/lscb iam <role or sub-group>`) and your actions will appear here."
 )
 HOME_NO_BOARD = "Pick your board with `/lscb board <name>` to see its plan here."
 HOME_WAITING = (
@@ -343,7 +344,7 @@ def home_view(
         names = ", ".join(f"*{escape(r.role)}*" for r in waiting)
         waiting_text = MarkdownTextObject(text=HOME_WAITING.format(names=names))
         blocks.append(ContextBlock(elements=[waiting_text]))
-    if person is not None:
+    if person is not None and (mine or waiting):  # no actions yet: nothing to nudge about
         if person.nudges_off:
             nudges = "Nudges are off (`/lscb nudges on`)."
         elif person.away_until and person.away_until >= today:
@@ -353,8 +354,14 @@ def home_view(
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text=nudges)]))
     blocks.append(DividerBlock())
     if not mine:
-        blocks.append(SectionBlock(text=MarkdownTextObject(text=HOME_NO_ROLE)))
-        return View(type="home", blocks=blocks)
+        # No actions of their own yet: a way to claim a role, and the board's work meanwhile.
+        blocks.append(
+            SectionBlock(
+                text=MarkdownTextObject(text=HOME_NO_ROLE), accessory=home.claim_button(board)
+            )
+        )
+        blocks += home.board_sections(session, board, views, member, today, now)
+        return View(type="home", blocks=blocks[:HOME_LIMIT])
     groups_of = [
         ("Overdue", [v for v in mine if v.is_overdue(today)]),
         (

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from handlers import answers, commands, files, messages, progress, roles
+from handlers import answers, commands, files, home, messages, progress, roles, share
 
 if TYPE_CHECKING:
     from slack_bolt import App
@@ -20,3 +20,5 @@ def register(app: App, deps: Deps) -> None:
     progress.register(app, deps)
     roles.register(app, deps)
     answers.register(app, deps)
+    home.register(app, deps)  # App Home's claim-a-role button and form
+    share.register(app, deps)  # 'Share in channel' on /lscb answers

@@ -18,6 +18,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from bot import conversation
 from bot.channels import BOT_NAME, PICK_ACTION, Membership
 from bot.render import Reply
+from handlers import share
 from handlers.files import with_files
 from handlers.posting import post_elsewhere
 
@@ -98,6 +99,8 @@ def register(app: App, deps: Deps) -> None:
             text=f"/lscb {command.get('text', '')}",
             channel_id=command.get("channel_id"),
         )
+        typed, channel = command.get("text", ""), command.get("channel_id")
+        blocks = share.with_share_button(typed, channel, text, blocks)  # a question: shareable
         respond(text=text, blocks=blocks or None, response_type="ephemeral")
         post_elsewhere(client, reply.posts)  # e.g. a role request sent to its approvers
 
