@@ -367,6 +367,9 @@ def _run_slack(settings: Settings, engine: Engine) -> int:
     from bot.scheduler import DigestScheduler
 
     app = create_app(settings, engine)
+    from bot.runtime import warm_in_background
+
+    warm_in_background(engine)  # every board's views and search index, then gc.freeze()
     scheduler = DigestScheduler(
         engine,
         app.client,

@@ -40,3 +40,21 @@ def test_fault_drills_short_post_once_and_lose_nothing() -> None:
     assert isinstance(drills, dict)
     assert set(drills) == {"kill-digest", "kill-updates", "hung-call", "unreachable"}
     assert {name: d["ok"] for name, d in drills.items()} == dict.fromkeys(drills, True), drills
+
+
+def test_scale_benchmarks_short_answer_record_and_compose() -> None:
+    """ask.py, digest.py and coldstart.py on a small deployment: every question answered,
+    every /progress acknowledged and stored, every linked channel's digest composed."""
+    ask = run("ask.py")
+    [sqlite] = ask["runs"]  # type: ignore[misc]
+    counts = {row["what"].split(":")[0]: row["n"] for row in sqlite["results"]}
+    assert counts["answer"] == counts["/progress"] == 60
+    assert sqlite["updates_stored"] == 20_000 + 20 + 60  # warm-up and measured updates kept
+    digest = run("digest.py")
+    assert digest["subgroup_channels"] == 70 and digest["digests_composed"] >= 70
+    cold = run("coldstart.py")
+    assert set(cold["results"]) == {  # type: ignore[arg-type]
+        "floor: python -c pass",
+        "libs: import sqlmodel",
+        "say: python -m bot say",
+    }
