@@ -52,6 +52,7 @@ COVERS = "The plan's work includes {options}."
 TRY = "You could ask:"
 NO_MATCHES = "No actions {what}."
 NOT_YOURS = "None of these are among your actions; here is everything on it."
+LEFT_OUT = "“{words}” isn't in {board}'s plan, so I left it out."
 NO_CHANGES = "No progress updates on *{board}*{scope} since {since}."
 SHOW_ALL = "Show all {n}"
 PAGE_ACTION = "answer_page"
@@ -181,7 +182,8 @@ def _scope(
             return _dont_know(board, index, query.topic)
         views = [h.view for h in found.hits]
         if owner is None:
-            parts.append(f"matching “{' '.join(found.known)}”")
+            matched = [w for w in topic_words if index.correct(w) in found.known]
+            parts.append(f"matching “{_as_said(matched or topic_words)}”")
         if query.mine and own is not None:
             mine = [v for v in views if member.owns(v)]
             if not mine:
@@ -201,6 +203,9 @@ def _scope(
     if resolved.ignored and not (owner or refs or query.due or query.mine):
         # Only words the plan never uses: say so rather than list the whole plan.
         return _dont_know(board, index, query.topic)
+    # "what's overdue for MEG" on a board without MEG: answer, but say what was left out.
+    note = LEFT_OUT.format(words=", ".join(resolved.ignored[:4]), board=board.short_name)
+    note = note if resolved.ignored else ""
     if not (
         owner
         or refs
@@ -213,7 +218,13 @@ def _scope(
         or query.intent in (Intent.CHANGES, Intent.WHO_LEADS)
     ):
         return _dont_know(board, index, query.topic or query.text)
-    return Scope(views, " ".join(parts))
+    return Scope(views, " ".join(parts), note)
+
+
+def _as_said(words: list[str]) -> str:
+    """Topic words as a person reads them: glossary tokens spelt out ("voc" → "voice of the
+    child"), not the stems the search uses."""
+    return " ".join(SYNONYMS[w][0] if w in SYNONYMS else w for w in words)
 
 
 def _strong_hit(index: PlanIndex, found: Search) -> bool:
@@ -420,7 +431,8 @@ def _list(
     what = " ".join(p for p in (query.due.label if query.due else "", scope.label) if p)
     where = f" on {board.short_name}"
     if not views:
-        return Reply(text=NO_MATCHES.format(what=escape(what or "found") + escape(where)))
+        text = NO_MATCHES.format(what=escape(what or "found") + escape(where))
+        return Reply(text=f"{text} {escape(scope.note)}" if scope.note else text)
     ordered = sorted(views, key=lambda v: urgency(v, today))
     noun = "action" if len(views) == 1 else "actions"
     overdue = sum(v.is_overdue(today) for v in views)

@@ -130,3 +130,19 @@ def test_another_board_named_in_the_question(mini: Engine) -> None:
     load_plan(mini, big_plan(3))
     reply, _ = respond(mini, user_id="U1", text="Big SCB's audit programme", board_name="TSCB")
     assert {a.board for a in reply.actions} == {"BIG"}
+
+
+def test_headline_uses_the_words_people_use_and_says_what_was_left_out(
+    shared_seeded: Engine,
+) -> None:
+    reply, _ = respond(shared_seeded, user_id="U1", text="tell me about VOC", board_name="WSCB")
+    assert "matching “voice of the child”" in reply.text  # not the glossary's token, not stems
+    other, _ = respond(
+        shared_seeded,
+        user_id="U1",
+        text="what's overdue for MEG",  # MEG is Worcestershire's, not Wakefield's
+        board_name="WDSCB",
+        today=date(2011, 12, 1),
+    )
+    assert other.actions  # the overdue list still comes…
+    assert "“meg” isn't in Wakefield & District SCB's plan" in str(other.blocks_json())  # …honestly
