@@ -145,4 +145,4 @@ def test_headline_uses_the_words_people_use_and_says_what_was_left_out(
         today=date(2011, 12, 1),
     )
     assert other.actions  # the overdue list still comes…
-    assert "“meg” isn't in Wakefield & District SCB's plan" in str(other.blocks_json())  # …honestly
+    assert "“meg” isn't in Wakefield &amp; District SCB's plan" in str(other.blocks_json())  # …honestly
