@@ -30,7 +30,6 @@ import platform
 import random
 import sys
 import time
-import uuid
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -127,15 +126,16 @@ def read_boards(engine: Any, codes: list[str]) -> dict[str, Board]:
     return {c: Board(c, actions[c], groups[c]) for c in codes}
 
 
-def question(rng: random.Random, board: Board) -> str:
+def question(rng: random.Random, board: Board) -> tuple[str, str]:
+    """(the kind of question, the question) about one of the board's actions or owners."""
     i = rng.randrange(len(board.texts))
     words = [w for w in board.texts[i].split() if len(w) > 3]
     start = rng.randrange(max(1, len(words) - 1))
     topic = " ".join(words[start : start + rng.choice((1, 2, 3))]).lower() or "neglect"
     typo = words[start][:-1].lower() if words else "trainnig"
-    return rng.choice(KINDS).format(
-        topic=topic, group=rng.choice(board.groups), ref=board.refs[i], typo=typo
-    )
+    kind = rng.choice(KINDS)
+    group = rng.choice(board.groups)
+    return kind, kind.format(topic=topic, group=group, ref=board.refs[i], typo=typo)
 
 
 def warm_up(engine: Any, boards: dict[str, Board]) -> float:
@@ -235,7 +235,7 @@ def _measure(
         board = boards[code]
         k = rng.randrange(len(board.leads))
         user = lead_user(code, k)
-        asked = question(rng, board)
+        kind, asked = question(rng, board)
         t0 = time.perf_counter()
         with engine.connect() as conn:
             conn.execute(raw_read, {"b": ids[code]}).all()
@@ -262,7 +262,7 @@ def _measure(
             if lead == board.leads[k]
         ]
         ref = rng.choice(mine or board.refs)
-        words = f"{ref} {rng.choice(STATUSES)} bench note {uuid.uuid4().hex[:8]}"
+        words = f"{ref} {rng.choice(STATUSES)} bench note number {n}"
         # Each with its own trigger_id, as Slack sends them (one id is one update, however
         # often it is delivered).
         cmd_floor = slash("/progress", words, user_id=user, response_url=fake.response_url(f"f{n}"))
@@ -276,6 +276,7 @@ def _measure(
         if measured is not None:
             measured["floor read"].append(t1 - t0)
             measured["answer"].append(t2 - t1)
+            by_kind.setdefault(kind, []).append(t2 - t1)
             measured["floor bolt"].append(t4 - t3)
             measured["bolt DM"].append(t5 - t4)
             measured["floor cmd"].append(t7 - t6)
@@ -286,6 +287,7 @@ def _measure(
     measured: dict[str, list[float]] = {
         k: [] for k in ("floor read", "answer", "floor bolt", "bolt DM", "floor cmd", "/progress")
     }
+    by_kind: dict[str, list[float]] = {}
     pauses = GcPauses()
     gc.callbacks.append(pauses)
     started = time.perf_counter()
@@ -315,6 +317,10 @@ def _measure(
         "measure_wall_s": round(wall, 1),
         "gc": pauses.report(),
         "results": rows,
+        "answer_p99_ms_by_kind": {
+            k: round(percentile(v, 99) * 1000, 1)
+            for k, v in sorted(by_kind.items(), key=lambda kv: -percentile(kv[1], 99))
+        },
         "answer_p99_ms": round(answer_p99, 2),
         "answer_target_ms": ANSWER_TARGET_MS,
         "progress_p99_ms": round(progress_p99, 2),
@@ -361,6 +367,8 @@ def main(argv: list[str] | None = None) -> int:
             vs = f"x{row['p99_vs_floor']}" if "p99_vs_floor" in row else "(floor)"
             print(f"  {row['what']:44} {row['n']:>5} {row['p50_ms']:>8} {row['p99_ms']:>8} "
                   f"{row['max_ms']:>8}  {vs}")
+        slowest = list(r["answer_p99_ms_by_kind"].items())[:4]
+        print("  slowest kinds (p99 ms): " + "; ".join(f"{k!r} {v}" for k, v in slowest))
         print(f"  answer p99 {r['answer_p99_ms']} ms (target {ANSWER_TARGET_MS:.0f}), "
               f"/progress p99 {r['progress_p99_ms']} ms (target {PROGRESS_TARGET_MS:.0f}): "
               f"{'met' if r['ok'] else 'MISSED'}")

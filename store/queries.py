@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections import OrderedDict, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 from weakref import WeakKeyDictionary
@@ -27,6 +27,7 @@ from store.models import (
     Subgroup,
     Workstream,
 )
+from store.state import same_plan
 from store.withdrawals import live
 
 logger = logging.getLogger(__name__)
@@ -198,12 +199,30 @@ def board_priorities(session: Session, board_id: int) -> list[Priority]:
     )
 
 
+@dataclass(frozen=True)
+class _Kept:
+    """A board's views as read under `stamp`, with each action's completion in the plan."""
+
+    stamp: str
+    views: tuple[ActionView, ...]
+    plan_done: dict[int, date | None]
+
+
+_STATE_COLUMNS: list[Any] = [
+    ActionState.action_id,
+    ActionState.rag,
+    ActionState.due,
+    ActionState.completed,
+    ActionState.percent,
+    ActionState.last_update,
+    ActionState.last_note,
+    ActionState.retargets,
+]
+
 #: Per engine (one per process in production), each board's action views with the stamp they
 #: were read under (store/state.py changes the stamp with every write to the board, in the
 #: write's transaction). A hit costs one primary-key read instead of the board's rows.
-_VIEWS: WeakKeyDictionary[Engine, OrderedDict[int, tuple[str, tuple[ActionView, ...]]]] = (
-    WeakKeyDictionary()
-)
+_VIEWS: WeakKeyDictionary[Engine, OrderedDict[int, _Kept]] = WeakKeyDictionary()
 _VIEWS_LOCK = threading.Lock()
 #: Boards whose views a process keeps (least recently asked about go first); the runtime sets
 #: it from VIEW_CACHE_BOARDS. About 150 kB a board of 100 actions.
@@ -229,21 +248,30 @@ def action_views(session: Session, board: Board) -> list[ActionView]:
         if cache is None:
             cache = _VIEWS[engine] = OrderedDict()
         hit = cache.get(board.id)
-        if hit is not None and stamp is not None and hit[0] == stamp:
+        if hit is not None and hit.stamp == stamp:
             cache.move_to_end(board.id)
-            return list(hit[1])
-    views = _read_views(session, board)
+            return list(hit.views)
+    if hit is not None and stamp is not None and same_plan(hit.stamp, stamp):
+        # Only progress was written since (store.state.apply_update keeps the plan's part of
+        # the stamp): read the states again, not the plan.
+        views, plan_done = _refresh_progress(session, board, hit), hit.plan_done
+    else:
+        views, plan_done = _read_views(session, board)
     if stamp is not None:
         with _VIEWS_LOCK:
-            cache[board.id] = (stamp, tuple(views))
+            cache[board.id] = _Kept(stamp, tuple(views), plan_done)
             cache.move_to_end(board.id)
             while len(cache) > VIEW_CACHE_BOARDS:
                 cache.popitem(last=False)
     return views
 
 
-def _read_views(session: Session, board: Board) -> list[ActionView]:
+def _read_views(
+    session: Session, board: Board
+) -> tuple[list[ActionView], dict[int, date | None]]:
+    """The board's views from its rows, and each action's completion date in the plan."""
     assert board.id is not None
+    plan_done: dict[int, date | None] = {}
     # Plain columns, not ORM entities: this runs for every question and digest, and building
     # three mapped objects per action costs more than the query itself.
     columns: list[Any] = [
@@ -323,13 +351,6 @@ def _read_views(session: Session, board: Board) -> list[ActionView]:
         last_note,
         retargets,
     ) in rows:
-        completed = action_completed or completed_on
-        if completed is not None:
-            status = COMPLETE
-        elif rag:
-            status = rag
-        else:
-            status = NO_UPDATE
         views.append(
             ActionView(
                 board=board.code,
@@ -338,11 +359,7 @@ def _read_views(session: Session, board: Board) -> list[ActionView]:
                 lead=lead,
                 leads=tuple(leads),
                 subgroups=tuple(names.get(action_id, ())),
-                due=new_due or due,
                 due_text=due_text,
-                completed=completed,
-                status=status,
-                last_update=last_update,
                 priority_ref=pr_ref,
                 priority=pr_title,
                 workstream_ref=ws_ref,
@@ -351,15 +368,55 @@ def _read_views(session: Session, board: Board) -> list[ActionView]:
                 outcomes=outcomes or ws_outcomes,
                 kpis=kpis or ws_kpis,
                 position=(10_000 if pr_position is None else pr_position, ws_position, position),
-                retargets=retargets or 0,
-                percent=percent,
                 action_id=action_id,
-                last_note=last_note,
                 original_due=due,
+                **_progress_fields(
+                    due,
+                    action_completed,
+                    (rag, new_due, completed_on, percent, last_update, last_note, retargets),
+                ),
             )
         )
+        plan_done[action_id] = action_completed
     views.sort(key=lambda v: v.position)
-    return views
+    return views, plan_done
+
+
+def _progress_fields(
+    plan_due: date | None, plan_completed: date | None, state: tuple[Any, ...] | None
+) -> dict[str, Any]:
+    """The fields of a view that its state row decides (the plan's dates where it has none)."""
+    rag, new_due, completed_on, percent, last_update, last_note, retargets = state or (None,) * 7
+    completed = plan_completed or completed_on
+    return {
+        "due": new_due or plan_due,
+        "completed": completed,
+        "status": COMPLETE if completed is not None else (rag or NO_UPDATE),
+        "last_update": last_update,
+        "retargets": retargets or 0,
+        "percent": percent,
+        "last_note": last_note,
+    }
+
+
+def _refresh_progress(session: Session, board: Board, kept: _Kept) -> list[ActionView]:
+    """The kept views with each action's state read again: one narrow read, for a board whose
+    progress changed and plan did not."""
+    rows = session.execute(
+        sa_select(*_STATE_COLUMNS)
+        .join(Action, col(Action.id) == col(ActionState.action_id))
+        .where(col(Action.board_id) == board.id)
+    ).all()
+    states = {row[0]: tuple(row[1:]) for row in rows}
+    out = []
+    for view in kept.views:
+        fields = _progress_fields(
+            view.original_due, kept.plan_done.get(view.action_id), states.get(view.action_id)
+        )
+        if any(getattr(view, name) != value for name, value in fields.items()):
+            view = replace(view, **fields)
+        out.append(view)
+    return out
 
 
 @dataclass

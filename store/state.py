@@ -13,7 +13,7 @@ import uuid
 from types import ModuleType
 from typing import Any
 
-from sqlalchemy import Connection, literal, select, text, update
+from sqlalchemy import Connection, func, literal, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col
 
@@ -27,6 +27,17 @@ def _dialect(session: Session) -> ModuleType:
 def new_stamp() -> str:
     """A board version no other write has used (random: a restore cannot reuse one)."""
     return uuid.uuid4().hex
+
+
+#: A stamp's first characters change only when the board's plan does (touch_board); a
+#: progress update keeps them and changes the rest (apply_update). A reader whose kept views
+#: share the plan's part of the current stamp need only read the actions' states again.
+PLAN_PART = 16
+
+
+def same_plan(kept: str, current: str) -> bool:
+    """True when only progress (not the plan) was written between these two stamps."""
+    return len(kept) >= PLAN_PART and kept[:PLAN_PART] == current[:PLAN_PART]
 
 
 def touch_board(session: Session, board_id: int) -> None:
@@ -53,9 +64,11 @@ def apply_update(session: Session, update_row: ProgressUpdate) -> None:
         ["board_id", "stamp"],
         select(col(Action.board_id), literal(new_stamp())).where(col(Action.id) == action_id),
     )
+    kept_plan = func.substr(col(BoardVersion.stamp), 1, PLAN_PART)
+    fresh = func.substr(stamp.excluded.stamp, PLAN_PART + 1)
     session.execute(
         stamp.on_conflict_do_update(
-            index_elements=["board_id"], set_={"stamp": stamp.excluded.stamp}
+            index_elements=["board_id"], set_={"stamp": kept_plan.concat(fresh)}
         )
     )
     session.execute(
