@@ -518,9 +518,10 @@ def _name_findings(text: str) -> list[Finding]:
     else:
         for m in _INITIALS_BRACKET.finditer(text):
             # "KM (15) disclosed at school": a child's initials, told by what happened to them.
-            case = _CASE_AFTER.match(text[m.end() : m.end() + 90])
-            kin = _KIN_BEFORE.search(text[max(0, m.start() - 40) : m.start()])
-            findings.add(Finding(NAMED_CHILD, certain=bool(case or kin)))
+            told = _CASE_AFTER.match(text[m.end() : m.end() + 90]) or _KIN_BEFORE.search(
+                text[max(0, m.start() - 40) : m.start()]
+            )
+            findings.add(Finding(NAMED_CHILD, certain=told is not None))
     return sorted(findings, key=lambda f: (KINDS.index(f.kind), not f.certain))
 
 

@@ -145,4 +145,5 @@ def test_headline_uses_the_words_people_use_and_says_what_was_left_out(
         today=date(2011, 12, 1),
     )
     assert other.actions  # the overdue list still comes…
-    assert "“meg” isn't in Wakefield &amp; District SCB's plan" in str(other.blocks_json())  # …honestly
+    left_out = "“meg” isn't in Wakefield &amp; District SCB's plan"
+    assert left_out in str(other.blocks_json())  # …and says what it left out

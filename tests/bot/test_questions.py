@@ -7,8 +7,8 @@ people type in Slack: casual, typos, possessives, acronyms, other boards, topics
 lacks), and `tests/questions/heldout/` (written after the reader was rebuilt, by someone who
 had seen neither the code nor the other sets; measured once before any change for it, at
 79.4%). Each question must return exactly its expected refs (on the board it expects); the
-first two sets fail below 95%, the held-out one below 90%. The rates are printed with every failure, so a change that helps one
-question and breaks another shows.
+first two sets fail below 95%, the held-out one below 90%. The rates are printed with every
+failure, so a change that helps one question and breaks another shows.
 """
 
 from __future__ import annotations
