@@ -13,7 +13,7 @@ import uuid
 from types import ModuleType
 from typing import Any
 
-from sqlalchemy import Connection, func, literal, select, text, update
+from sqlalchemy import Connection, case, func, literal, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col
 
@@ -57,50 +57,46 @@ def apply_update(session: Session, update_row: ProgressUpdate) -> None:
     """Add `update_row` to the session and fold it into its action's state, in one transaction."""
     action_id = update_row.action_id
     dialect = _dialect(session)
-    # A new stamp for the action's board (which also queues concurrent writers to one board
-    # on PostgreSQL), then the action's state row, creating it if need be: concurrent updates
-    # of one action queue here, so the one given the higher id is also the one folded in last.
+    # A new stamp for the action's board first: on PostgreSQL that takes the board's row, so
+    # concurrent updates of its actions queue here, and the update given the higher id is also
+    # the one folded in last (SQLite has one writer at a time anyway).
     stamp = dialect.insert(BoardVersion).from_select(
         ["board_id", "stamp"],
         select(col(Action.board_id), literal(new_stamp())).where(col(Action.id) == action_id),
     )
-    kept_plan = func.substr(col(BoardVersion.stamp), 1, PLAN_PART)
-    fresh = func.substr(stamp.excluded.stamp, PLAN_PART + 1)
-    session.execute(
-        stamp.on_conflict_do_update(
-            index_elements=["board_id"], set_={"stamp": kept_plan.concat(fresh)}
-        )
+    current = col(BoardVersion.stamp)
+    kept_plan = func.substr(current, 1, PLAN_PART).concat(
+        func.substr(stamp.excluded.stamp, PLAN_PART + 1)
     )
+    # A stamp too short to have a plan's part (one written by migration 0009) is replaced.
+    kept = case((func.length(current) >= PLAN_PART, kept_plan), else_=stamp.excluded.stamp)
     session.execute(
-        dialect.insert(ActionState)
-        .values(action_id=action_id, retargets=0)
-        .on_conflict_do_update(
-            index_elements=["action_id"], set_={"retargets": ActionState.retargets}
-        )
+        stamp.on_conflict_do_update(index_elements=["board_id"], set_={"stamp": kept})
     )
     session.add(update_row)
     session.flush()
-    values: dict[str, Any] = {
+    given: dict[str, Any] = {
         "last_update": update_row.created_at,
         "last_update_id": update_row.id,
     }
     if update_row.rag:
-        values["rag"] = update_row.rag
+        given["rag"] = update_row.rag
     if update_row.new_due:
-        values["due"] = update_row.new_due
-        values["retargets"] = col(ActionState.retargets) + 1
+        given["due"] = update_row.new_due
     if update_row.completed_on:
-        values["completed"] = update_row.completed_on
+        given["completed"] = update_row.completed_on
     if update_row.percent is not None:
-        values["percent"] = update_row.percent
+        given["percent"] = update_row.percent
     if update_row.note:
-        values["last_note"] = update_row.note
-    session.execute(
-        update(ActionState)
-        .where(col(ActionState.action_id) == action_id)
-        .values(**values)
-        .execution_options(synchronize_session=False)
+        given["last_note"] = update_row.note
+    # The action's first update creates its state row; later ones change what they give.
+    changes: dict[str, Any] = dict(given)
+    if update_row.new_due:
+        changes["retargets"] = col(ActionState.retargets) + 1
+    first = dialect.insert(ActionState).values(
+        action_id=action_id, retargets=1 if update_row.new_due else 0, **given
     )
+    session.execute(first.on_conflict_do_update(index_elements=["action_id"], set_=changes))
 
 
 #: The fold of every action's history as one statement (SQLite and PostgreSQL alike): for each

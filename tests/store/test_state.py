@@ -200,7 +200,7 @@ def test_an_update_through_slack_moves_the_state_and_a_failed_one_moves_nothing(
     assert views(mini)["1.1a"] == after_first
 
 
-@pytest.mark.parametrize("statement", ["UPDATE actionstate", "INSERT INTO progressupdate"])
+@pytest.mark.parametrize("statement", ["INSERT INTO actionstate", "INSERT INTO progressupdate"])
 def test_a_state_write_failing_loses_the_update_with_it(
     mini_app: App, fake_slack: FakeSlack, mini: Engine, statement: str
 ) -> None:
