@@ -525,6 +525,7 @@ def build_plan(
             priorities[pr_ref] = PriorityEntry(
                 ref=pr_ref,
                 title=pr_title or existing.priority_title(pr_ref) or f"Priority {pr_ref}",
+                description=existing.priority_description(pr_ref),  # no column for it: kept
             )
             if pr_title:
                 priority_titles[pr_title.casefold()] = (pr_ref, row.number)
@@ -537,10 +538,16 @@ def build_plan(
         if not ws_ref:
             ws_ref, ws_title = (pr_ref, priorities[pr_ref].title) if pr_ref else FLAT_WORKSTREAM
         if ws_ref not in workstreams:
+            before = existing.workstream(ws_ref)
             workstreams[ws_ref] = WorkstreamEntry(
                 ref=ws_ref,
                 priority=pr_ref,
                 title=ws_title or existing.workstream_title(ws_ref) or f"Work stream {ws_ref}",
+                # A spreadsheet has no columns for a work stream's own outcomes and KPIs:
+                # re-importing keeps them.
+                subgroup=existing.subgroup_name(before.subgroup_id) if before else None,
+                outcomes=before.outcomes if before else None,
+                kpis=before.kpis if before else None,
             )
             if ws_title:
                 workstream_titles[(pr_ref, ws_title.casefold())] = (ws_ref, row.number)
@@ -638,8 +645,16 @@ def build_plan(
                 completed_text=keep(
                     "completed_text", row_action.completed_text if row_action else None
                 ),
-                outcomes=keep("outcomes", row_action.outcomes if row_action else None),
-                kpis=keep("kpis", row_action.kpis if row_action else None),
+                outcomes=_own(
+                    keep("outcomes", row_action.outcomes if row_action else None),
+                    workstreams[ws_ref].outcomes,
+                    row_action.outcomes if row_action else None,
+                ),
+                kpis=_own(
+                    keep("kpis", row_action.kpis if row_action else None),
+                    workstreams[ws_ref].kpis,
+                    row_action.kpis if row_action else None,
+                ),
                 kind="assurance" if kind == "assurance" else "action",
                 note=row_action.note if row_action else None,
             )
@@ -771,6 +786,21 @@ def _update(
     return PlanUpdate(ref=ref, rag=rag, note=note, percent=percent, completed_on=completed_on)
 
 
+def _own(value: str | None, workstream_value: str | None, before: str | None) -> str | None:
+    """An action's own outcomes (or KPIs) from a cell. The export fills an empty one from its
+    work stream, so that text coming back is the work stream's, not a change to the action;
+    and a cell that only lost the plan's line breaks to the spreadsheet keeps them."""
+
+    def same(a: str | None, b: str | None) -> bool:
+        return a is not None and b is not None and a.split() == b.split()
+
+    if same(value, before):
+        return before
+    if before is None and same(value, workstream_value):
+        return None
+    return value
+
+
 class _Existing:
     """The board's current plan, for merging a file onto it (empty for a new board)."""
 
@@ -778,8 +808,8 @@ class _Existing:
         self.board = board
         self._views: dict[str, ActionView] = {}
         self._actions: dict[str, Action] = {}
-        self._priorities: dict[str, str] = {}
-        self._workstreams: dict[str, str] = {}
+        self._priorities: dict[str, Priority] = {}
+        self._workstreams: dict[str, Workstream] = {}
         self._subgroups: list[Subgroup] = []
         if board is None or board.id is None:
             return
@@ -788,11 +818,10 @@ class _Existing:
             a.ref: a for a in session.exec(select(Action).where(Action.board_id == board.id))
         }
         self._priorities = {
-            p.ref: p.title
-            for p in session.exec(select(Priority).where(Priority.board_id == board.id))
+            p.ref: p for p in session.exec(select(Priority).where(Priority.board_id == board.id))
         }
         self._workstreams = {
-            w.ref: w.title
+            w.ref: w
             for w in session.exec(select(Workstream).where(Workstream.board_id == board.id))
         }
         self._subgroups = list(
@@ -810,9 +839,21 @@ class _Existing:
         return self._actions.get(ref)
 
     def priority_title(self, ref: str) -> str | None:
-        return self._priorities.get(ref)
+        found = self._priorities.get(ref)
+        return found.title if found else None
+
+    def priority_description(self, ref: str) -> str | None:
+        found = self._priorities.get(ref)
+        return found.description if found else None
+
+    def subgroup_name(self, subgroup_id: int | None) -> str | None:
+        return next((s.name for s in self._subgroups if s.id == subgroup_id), None)
 
     def workstream_title(self, ref: str) -> str | None:
+        found = self._workstreams.get(ref)
+        return found.title if found else None
+
+    def workstream(self, ref: str) -> Workstream | None:
         return self._workstreams.get(ref)
 
     def subgroup_names(self, ref: str) -> list[str]:

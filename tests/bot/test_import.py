@@ -312,6 +312,24 @@ def test_a_note_with_identifiable_data_is_refused_without_echoing_it(
     assert "943" not in str(err.value)
 
 
+@pytest.mark.parametrize("code", ["WSCB", "DSCB", "HSCB", "WDSCB", "SSCB"])
+def test_an_unedited_export_imports_back_with_no_changes(
+    seeded: Engine, tmp_path: Path, code: str
+) -> None:
+    """Export, then import the same file: nothing to change, work streams' outcomes kept."""
+    path = tmp_path / f"{code}.csv"
+    with Session(seeded) as s:
+        path.write_text(export_board(s, code, "csv"), encoding="utf-8-sig")
+        before = [(v.ref, v.outcomes, v.kpis) for v in action_views(s, find_board(s, code))]
+    preview = import_file(seeded, path, code, dry_run=True, replace=True)
+    changed = preview.result.details.get("changed", {})
+    assert not {k: v for k, v in changed.items() if not k.startswith("board ")}, changed
+    import_file(seeded, path, code, replace=True)
+    with Session(seeded) as s:
+        after = [(v.ref, v.outcomes, v.kpis) for v in action_views(s, find_board(s, code))]
+    assert after == before
+
+
 def test_a_code_owned_by_a_seed_file_is_refused_unless_replace(
     seeded: Engine, tmp_path: Path
 ) -> None:
