@@ -38,6 +38,7 @@ from bot.report import (
     make_report,
     quarter_period,
     render,
+    render_chart_png,
 )
 from bot.report import locked_periods as kept_periods
 from seed.loader import SeedError, board_owner
@@ -209,8 +210,11 @@ def report_reply(session: Session, board: Board | None, args: str, today: date) 
     text = f"{label} progress report for {board.short_name}: " + (
         f"{exceptions} exceptions" if exceptions else "no exceptions"
     )
+    chart = Attachment(filename.rsplit(".", 1)[0] + "-chart.png", render_chart_png(report), title)
     return Reply(
-        text=text, blocks=b.blocks, files=[Attachment(filename, render(report, fmt), title)]
+        text=text,
+        blocks=b.blocks,
+        files=[Attachment(filename, render(report, fmt), title), chart],
     )
 
 

@@ -279,6 +279,45 @@ def render(report: Report, fmt: str) -> bytes:
     raise ReportError(f"unknown report format {fmt!r}: use md, xlsx or pdf")
 
 
+def render_chart_png(report: Report) -> bytes:
+    """The RAG summary as a picture for the Slack message: one bar per priority, the counts
+    written on it and a legend in words, so it reads without colour too."""
+    from PIL import Image, ImageDraw, ImageFont  # Pillow comes with fpdf2; only charts need it
+
+    rows = report.summary()
+    font = ImageFont.load_default()
+    label_w, bar_w, row_h, top = 330, 420, 26, 40
+    width = label_w + bar_w + 110
+    height = top + row_h * max(len(rows), 1) + 40
+    image = Image.new("RGB", (width, height), "white")
+    draw = ImageDraw.Draw(image)
+    draw.text((10, 12), _title(report)[:110], fill="black", font=font)
+    most = max((sum(c.values()) for _, c in rows), default=1) or 1
+    for i, (priority, counts) in enumerate(rows):
+        y = top + i * row_h
+        draw.text((10, y + 6), priority[:52], fill="black", font=font)
+        x = float(label_w)
+        for status in STATUSES:
+            n = counts[status]
+            if not n:
+                continue
+            w = bar_w * n / most
+            draw.rectangle([x, y + 3, x + w - 1, y + row_h - 5], fill=COLOURS[status])
+            if w > 14:
+                ink = "black" if status in ("amber", NO_UPDATE) else "white"
+                draw.text((x + w / 2 - 4, y + 7), str(n), fill=ink, font=font)
+            x += w
+        draw.text((x + 6, y + 7), f"{sum(counts.values())} actions", fill="black", font=font)
+    x, y = 10, height - 28
+    for status in STATUSES:
+        draw.rectangle([x, y, x + 12, y + 12], fill=COLOURS[status])
+        draw.text((x + 16, y + 1), status, fill="black", font=font)
+        x += 24 + 7 * len(status) + 20
+    out = io.BytesIO()
+    image.save(out, format="PNG", optimize=True)
+    return out.getvalue()
+
+
 def _md(text: str | None) -> str:
     return (text or "").replace("|", "\\|").replace("\n", " ")
 

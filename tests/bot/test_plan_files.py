@@ -104,3 +104,27 @@ def test_report_defaults_to_the_last_complete_quarter(
     )
     assert reply.text.startswith(f"{label} progress report for Testshire SCB")
     assert reply.files[0].filename.endswith(".pdf")
+
+
+def test_the_report_comes_with_its_chart_as_a_picture(mini: Engine) -> None:
+    """Slack shows an uploaded PNG in the message: the RAG chart beside the report file."""
+    from io import BytesIO
+
+    from PIL import Image
+
+    from tests.conftest import add_update
+
+    add_update(mini, "1.1a", rag="red", note="no analyst")
+    reply, _ = respond(
+        mini,
+        user_id=ADMIN_ID,
+        text="/lscb report 2020Q3",
+        board_name="TSCB",
+        today=date(2021, 1, 5),
+    )
+    report, chart = reply.files
+    assert report.filename.endswith(".pdf") and chart.filename.endswith("-chart.png")
+    picture = Image.open(BytesIO(chart.content))
+    assert picture.format == "PNG" and picture.width > 600
+    red = (192, 0, 0)  # the report's colour for red, drawn for the one red action
+    assert red in {colour for _, colour in picture.getcolors(maxcolors=100_000) or []}

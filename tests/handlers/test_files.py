@@ -148,9 +148,10 @@ def test_report_uploads_the_quarters_report_and_summarises_it(
     told = lscb_via_slack(mini_app, fake_slack, MEMBER, "report 2020Q3 xlsx", "r1")
     with Session(mini) as s:
         report = make_report(s, find_board(s, "TSCB"), quarter="2020Q3")
-    [upload] = fake_slack.uploaded()
+    upload, chart = fake_slack.uploaded()  # the report, and its chart as a picture
     assert upload["name"].endswith(".xlsx")
     assert upload["content"] == render(report, "xlsx")
+    assert chart["name"].endswith("-chart.png") and chart["content"].startswith(b"\x89PNG")
     shown = " ".join(b["text"]["text"] for b in told["blocks"] if b["type"] == "section")
     assert "*Q3 2020-21* progress report for *Testshire SCB*" in shown
     # 1.1a red, 1.1b overdue since June, A1 never updated: counts per priority in words.
@@ -168,7 +169,7 @@ def test_report_offers_the_locked_record_unchanged_by_later_updates(
         locked = render(make_report(s, find_board(s, "TSCB"), quarter="2020Q3", lock=True), "pdf")
     add_update(mini, "1.1a", rag="red", created_at=datetime(2020, 12, 30, tzinfo=UTC))
     told = lscb_via_slack(mini_app, fake_slack, MEMBER, "report 2020Q3", "r1")
-    [upload] = fake_slack.uploaded()
+    upload, _chart = fake_slack.uploaded()
     assert upload["name"].endswith(".pdf") and upload["content"] == locked
     assert "locked record of Q3 2020-21" in str(told["blocks"])
     assert "1 amber" in str(told["blocks"]) and "red" not in str(told["blocks"][1])
