@@ -90,8 +90,14 @@ def impatient_app(fake_slack: FakeSlack, mini: Engine) -> App:
 
 
 def test_a_locked_database_is_reported_and_the_note_handed_back(
-    impatient_app: App, fake_slack: FakeSlack, mini: Engine, caplog: pytest.LogCaptureFixture
+    impatient_app: App,
+    fake_slack: FakeSlack,
+    mini: Engine,
+    backend: str,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
+    if backend != "sqlite":
+        pytest.skip("'database is locked' is SQLite's; PostgreSQL's failures are tested below")
     note = "multi-agency audit of 12 cases completed"
     with caplog.at_level(logging.INFO), write_locked(mini):
         reply = progress(impatient_app, fake_slack, f"1.1a green {note}", "p1")
