@@ -71,6 +71,7 @@ KINDS = [
     "flibble wibble",
 ]
 STATUSES = ["red", "amber", "green", "amber on track", "green done soon"]
+FREEZE = True  # --no-freeze: start-up objects stay in the collector's way
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -138,7 +139,7 @@ def question(rng: random.Random, board: Board) -> tuple[str, str]:
     return kind, kind.format(topic=topic, group=group, ref=board.refs[i], typo=typo)
 
 
-def warm_up(engine: Any, boards: dict[str, Board]) -> float:
+def warm_up(engine: Any, freeze: bool) -> float:
     """Start-up as the worker does it (bot.runtime.warm, when there is one); seconds taken."""
     started = time.perf_counter()
     try:
@@ -146,6 +147,8 @@ def warm_up(engine: Any, boards: dict[str, Board]) -> float:
     except ImportError:  # an older tree, measured for the "before" figures
         return 0.0
     warm(engine)
+    if not freeze:  # to measure what gc.freeze() saves
+        gc.unfreeze()
     return time.perf_counter() - started
 
 
@@ -214,7 +217,7 @@ def _measure(
         ack()
 
     codes = list(boards)
-    warm_s = warm_up(engine, boards)
+    warm_s = warm_up(engine, FREEZE)
     with engine.connect() as conn:
         ids = dict(conn.execute(text("SELECT code, id FROM board")).all())
     raw_read = text(
@@ -339,7 +342,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="sqlite")
     parser.add_argument("--short", action="store_true", help="CI: a small deployment, few samples")
     parser.add_argument("--json", action="store_true", help="print one JSON object only")
+    parser.add_argument("--no-freeze", action="store_true", help="warm up without gc.freeze()")
     args = parser.parse_args(argv)
+    global FREEZE
+    FREEZE = not args.no_freeze
     if args.short:
         args.boards, args.actions, args.updates = 20, 50, 20_000
         args.samples, args.warmup = min(args.samples, 60), min(args.warmup, 20)
