@@ -232,3 +232,20 @@ def add_update(engine: Engine, ref: str, **fields: Any) -> None:
         fields.setdefault("created_at", now_utc())
         apply_update(s, ProgressUpdate(action_id=action.id, **fields))
         s.commit()
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Print the measures tests record (accuracy, guard rates), also from xdist workers."""
+    measures = [
+        value
+        for report in terminalreporter.stats.get("passed", []) + terminalreporter.stats.get(
+            "failed", []
+        )
+        if report.when == "call"
+        for key, value in report.user_properties
+        if key == "measure"
+    ]
+    if measures:
+        terminalreporter.section("measures")
+        for line in sorted(set(measures)):
+            terminalreporter.write_line(str(line))

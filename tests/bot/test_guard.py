@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 import re
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -201,7 +202,9 @@ def rates(notes: list[tuple[str, str]]) -> tuple[float, dict[str, tuple[int, int
     return sum(r for r, _ in per_kind.values()) / len(notes), per_kind
 
 
-def test_corpus_recall_and_false_refusals(capsys: pytest.CaptureFixture[str]) -> None:
+def test_corpus_recall_and_false_refusals(
+    capsys: pytest.CaptureFixture[str], record_property: Callable[[str, object], None]
+) -> None:
     must_refuse = corpus("refuse")
     must_accept = corpus("accept") + seed_action_wording()
     assert len(must_refuse) >= 150 and len(corpus("accept")) >= 150
@@ -210,6 +213,11 @@ def test_corpus_recall_and_false_refusals(capsys: pytest.CaptureFixture[str]) ->
     false_refusals, accepted_by_kind = rates(must_accept)
     with capsys.disabled():
         print(f"\nguard recall {recall:.1%} of {len(must_refuse)} must-refuse notes")
+        record_property(
+            "measure",
+            f"guard corpus: recall {recall:.1%} of {len(must_refuse)}, false refusals "
+            f"{false_refusals:.1%} of {len(must_accept)}",
+        )
         for kind, (hit, total) in refused_by_kind.items():
             print(f"  {kind:<12} {hit}/{total}")
         print(f"guard false refusals {false_refusals:.1%} of {len(must_accept)} must-accept notes")
@@ -338,7 +346,9 @@ def test_refusals_of_the_whole_corpus_never_echo_the_note() -> None:
 HELD_OUT = ROOT / "tests" / "data" / "guard_heldout"
 
 
-def test_held_out_corpus(capsys: pytest.CaptureFixture[str]) -> None:
+def test_held_out_corpus(
+    capsys: pytest.CaptureFixture[str], record_property: Callable[[str, object], None]
+) -> None:
     """A second corpus, written by someone who never saw the guard or the first corpus.
 
     Measured before the guard was changed for it: 114/120 refused, 2/120 wrongly refused;
@@ -352,6 +362,8 @@ def test_held_out_corpus(capsys: pytest.CaptureFixture[str]) -> None:
     false_refusals, _ = rates(must_accept)
     with capsys.disabled():
         print(f"\nheld-out guard recall {recall:.1%}, false refusals {false_refusals:.1%}")
+    measure = f"held-out guard corpus: recall {recall:.1%}, false refusals {false_refusals:.1%}"
+    record_property("measure", measure)
     missed = [note for _, note in must_refuse if not check_note(note)]
     wrongly_refused = [note for _, note in must_accept if check_note(note)]
     assert recall >= MIN_RECALL, missed

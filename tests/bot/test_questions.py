@@ -14,7 +14,7 @@ failure, so a change that helps one question and breaks another shows.
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -108,7 +108,9 @@ def test_question_set_is_big_and_covers_every_board(name: str) -> None:
 
 @pytest.mark.parametrize("name", list(SETS))
 def test_accuracy_is_at_least_95_percent(
-    name: str, results: dict[str, list[tuple[Question, Answer]]]
+    name: str,
+    results: dict[str, list[tuple[Question, Answer]]],
+    record_property: Callable[[str, object], None],
 ) -> None:
     answered = results[name]
     failures = [(q, got) for q, got in answered if got != q.expect]
@@ -117,7 +119,8 @@ def test_accuracy_is_at_least_95_percent(
         f"  [{q.board}] {q.text!r}: missing {_refs(q.expect - got)}, extra {_refs(got - q.expect)}"
         for q, got in failures
     )
-    print(f"\n{name} question set: {len(answered) - len(failures)}/{len(answered)} = {rate:.1%}")
+    right = len(answered) - len(failures)
+    record_property("measure", f"{name} question set: {right}/{len(answered)} = {rate:.1%}")
     print(report)
     below = f"{name}: accuracy {rate:.1%} below {REQUIRED_RATE[name]:.0%}:\n{report}"
     assert rate >= REQUIRED_RATE[name], below

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, select
@@ -33,7 +35,9 @@ def test_an_unknown_colour_after_a_label_is_named() -> None:
     assert form.error is not None and "“yellow”" in form.error
 
 
-def test_ordinary_notes_are_stored_and_identifying_ones_are_not(seeded: Engine) -> None:
+def test_ordinary_notes_are_stored_and_identifying_ones_are_not(
+    seeded: Engine, record_property: Callable[[str, object], None]
+) -> None:
     """Both guard corpora through `/progress` as a lead sends them, read back from the store."""
     admin = "U0LEAD0001"
     kinds: dict[str, list[bool]] = {"accept": [], "refuse": []}
@@ -52,7 +56,9 @@ def test_ordinary_notes_are_stored_and_identifying_ones_are_not(seeded: Engine) 
                 kinds[kind].append(_count(seeded) > before)
     stored = sum(kinds["accept"]) / len(kinds["accept"])
     refused = 1 - sum(kinds["refuse"]) / len(kinds["refuse"])
-    print(f"\n/progress: {stored:.1%} of ordinary notes stored, {refused:.1%} identifying refused")
+    record_property(
+        "measure", f"/progress: {stored:.1%} of ordinary notes stored, {refused:.1%} refused"
+    )
     assert stored >= 0.98 and refused >= 0.98
 
 
