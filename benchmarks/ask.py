@@ -28,6 +28,7 @@ import gc
 import json
 import platform
 import random
+import resource
 import sys
 import time
 from collections.abc import Callable
@@ -317,6 +318,7 @@ def _measure(
         "backend": backend,
         "updates_stored": updates,
         "warm_start_s": round(warm_s, 2),
+        "max_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
         "measure_wall_s": round(wall, 1),
         "gc": pauses.report(),
         "results": rows,
@@ -367,7 +369,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{result['machine']}; {spec.boards} boards x {spec.actions} actions, "
           f"{spec.updates} updates; {args.samples} samples after {args.warmup} warm-up")
     for r in runs:
-        print(f"\n{r['backend']} (warm start {r['warm_start_s']} s, gc {r['gc']})")
+        print(f"\n{r['backend']} (warm start {r['warm_start_s']} s, peak RSS {r['max_rss_mb']} MB, "
+              f"gc {r['gc']})")
         print(f"  {'':44} {'n':>5} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8}  vs floor p99")
         for row in r["results"]:
             vs = f"x{row['p99_vs_floor']}" if "p99_vs_floor" in row else "(floor)"
