@@ -83,6 +83,14 @@ class Owner:
     views: tuple[ActionView, ...]
 
 
+def prepare(session: Session, board: Board, views: list[ActionView]) -> None:
+    """Build what answering needs for `board` once (search index, owners, plan topics), so
+    the first question on a board costs no more than the next (the worker's warm-up)."""
+    index = PlanIndex(views)
+    _owners(session, board, index)
+    plan_topics(views)
+
+
 def answer(
     session: Session,
     board: Board,

@@ -78,13 +78,14 @@ def open_store(settings: Settings, *, seed_if_empty: bool = True) -> Engine:
 
 
 def warm(engine: Engine) -> int:
-    """Fill this process's per-board caches (action views, search index) for every board, then
-    move what start-up built out of the garbage collector's way; returns the boards warmed.
+    """Fill this process's per-board caches (views, search index, owners, plan topics) for
+    every board, then move what start-up built out of the garbage collector's way; returns the
+    boards warmed.
 
     Without it the first question on each board pays for reading and indexing its plan, and
     every full collection walks the caches again (pauses of 100 ms and more at 1,000 boards).
     """
-    from bot.search import PlanIndex
+    from bot.answers import prepare
     from store import queries
 
     started = time.perf_counter()
@@ -93,7 +94,7 @@ def warm(engine: Engine) -> int:
         # Room for every board, whatever the default: a deployment's boards all get asked.
         queries.VIEW_CACHE_BOARDS = max(queries.VIEW_CACHE_BOARDS, len(boards) + 64)
         for board in boards:
-            PlanIndex(queries.action_views(session, board))
+            prepare(session, board, queries.action_views(session, board))
     gc.collect()
     gc.freeze()  # what start-up built lives as long as the process: never scan it again
     logger.info(
