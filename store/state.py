@@ -117,6 +117,7 @@ FROM (
            MAX(CASE WHEN note IS NOT NULL AND note <> '' THEN id END) AS note_id
     FROM progressupdate
     WHERE id NOT IN (SELECT update_id FROM progresswithdrawal)  -- undone or corrected
+      AND {only}
     GROUP BY action_id
 ) AS f
 JOIN progressupdate AS l ON l.id = f.last_id
@@ -128,8 +129,13 @@ LEFT JOIN progressupdate AS n ON n.id = f.note_id
 """
 
 
-def rebuild(conn: Connection) -> int:
-    """Replace every action's state with the fold of its whole history; returns the rows written."""
-    conn.execute(text("DELETE FROM actionstate"))
-    result = conn.execute(text(_REBUILD))
+def rebuild(conn: Connection, action_id: int | None = None) -> int:
+    """Replace every action's state (or one action's) with the fold of its history; returns
+    the rows written. The one place, with `apply_update`, that says what an update changes."""
+    if action_id is None:
+        conn.execute(text("DELETE FROM actionstate"))
+        result = conn.execute(text(_REBUILD.format(only="1 = 1")))
+    else:
+        conn.execute(text("DELETE FROM actionstate WHERE action_id = :a"), {"a": action_id})
+        result = conn.execute(text(_REBUILD.format(only="action_id = :a")), {"a": action_id})
     return int(result.rowcount or 0)

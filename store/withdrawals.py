@@ -6,14 +6,13 @@ correction. A ProgressWithdrawal row marks the update; readers of progress skip 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import ColumnElement, delete
+from sqlalchemy import ColumnElement
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from store.models import Action, ActionState, ProgressUpdate, ProgressWithdrawal
-from store.state import touch_board
+from store.models import Action, ProgressUpdate, ProgressWithdrawal
+from store.state import rebuild, touch_board
 
 UNDO, CORRECTION = "undo", "correction"
 
@@ -83,32 +82,9 @@ def withdraw(
 
 
 def refold(session: Session, action_id: int) -> None:
-    """The action's state folded again from its live updates (the rules of store/state.py)."""
+    """The action's state folded again from its live updates (store.state's own fold)."""
     action = session.get(Action, action_id)
     assert action is not None
     touch_board(session, action.board_id)
-    rows = session.exec(
-        select(ProgressUpdate)
-        .where(ProgressUpdate.action_id == action_id, live())
-        .order_by(col(ProgressUpdate.id))
-    ).all()
-    session.execute(delete(ActionState).where(col(ActionState.action_id) == action_id))
-    if not rows:
-        session.flush()
-        return
-    state: dict[str, Any] = {"retargets": 0}
-    for u in rows:
-        state["last_update"], state["last_update_id"] = u.created_at, u.id
-        if u.rag:
-            state["rag"] = u.rag
-        if u.new_due:
-            state["due"] = u.new_due
-            state["retargets"] += 1
-        if u.completed_on:
-            state["completed"] = u.completed_on
-        if u.percent is not None:
-            state["percent"] = u.percent
-        if u.note:
-            state["last_note"] = u.note
-    session.add(ActionState(action_id=action_id, **state))
     session.flush()
+    rebuild(session.connection(), action_id)
