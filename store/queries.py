@@ -295,13 +295,7 @@ def _read_views(
         Priority.ref,
         Priority.title,
         Priority.position,
-        ActionState.rag,
-        ActionState.due,
-        ActionState.completed,
-        ActionState.percent,
-        ActionState.last_update,
-        ActionState.last_note,
-        ActionState.retargets,
+        *_STATE_COLUMNS[1:],  # the state's fields, after its action id
     ]
     # The current state is one row per action (store/state.py): the history is not read here.
     rows = session.execute(
