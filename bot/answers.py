@@ -54,11 +54,9 @@ NO_MATCHES = "No actions {what}."
 NOT_YOURS = "None of these are among your actions; here is everything on it."
 LEFT_OUT = "“{words}” isn't in {board}'s plan, so I left it out."
 NO_CHANGES = "No progress updates on *{board}*{scope} since {since}."
-SHOW_ALL = "Show all {n}"
 PAGE_ACTION = "answer_page"
 MATCH_THRESHOLD = 0.5
 PAGE_SIZE = 10
-MAX_REFS = 12  # refs one question may name ("1.2a, 1.2b and 2.1")
 #: Words in a sub-group's or role's name that say what kind of body it is, not which one.
 _OWNER_GENERIC = frozenset(
     tokens("sub group groups sub-committee subcommittee committee panel task board lscb scb")
