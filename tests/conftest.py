@@ -234,6 +234,37 @@ def add_update(engine: Engine, ref: str, **fields: Any) -> None:
         s.commit()
 
 
+
+def submission(user: str, values: dict[str, Any], view_id: str = "V123") -> dict[str, Any]:
+    """A signed-ready progress-modal submission: `values` maps block ids to element states
+    (and "action" to the picked action's value), as Slack sends them."""
+    state = {
+        "action": {
+            "progress_action": {
+                "type": "external_select",
+                "selected_option": {
+                    "value": values.pop("action"),
+                    "text": {"type": "plain_text", "text": "x"},
+                },
+            }
+        },
+    }
+    for block, value in values.items():
+        state[block] = {block: value}
+    return {
+        "type": "view_submission",
+        "user": {"id": user},
+        "team": {"id": TEAM_ID},
+        "trigger_id": "1.2",
+        "view": {
+            "id": view_id,
+            "type": "modal",
+            "callback_id": "progress_modal",
+            "private_metadata": json.dumps({"board": "TSCB"}),
+            "state": {"values": state},
+        },
+    }
+
 def pytest_terminal_summary(terminalreporter: Any) -> None:
     """Print the measures tests record (accuracy, guard rates), also from xdist workers."""
     measures = [

@@ -29,6 +29,7 @@ from tests.conftest import (
     event_request,
     interaction_request,
     lscb,
+    submission,
 )
 from tests.fake_slack import BOT_ID, BOT_USER_ID, TEAM_ID, FakeSlack
 from tests.faults import failing, slash
@@ -50,33 +51,13 @@ def _record_text(record: logging.LogRecord) -> str:
 
 
 def _modal(user: str, note: str, reason: str, view_id: str) -> dict[str, Any]:
-    state = {
-        "action": {
-            "progress_action": {
-                "type": "external_select",
-                "selected_option": {
-                    "value": "TSCB|1.1a",
-                    "text": {"type": "plain_text", "text": "x"},
-                },
-            }
-        },
-        "note": {"note": {"type": "plain_text_input", "value": note}},
-        "new_due": {"new_due": {"type": "datepicker", "selected_date": "2021-09-30"}},
-        "reason": {"reason": {"type": "plain_text_input", "value": reason}},
+    values = {
+        "action": "TSCB|1.1a",
+        "note": {"type": "plain_text_input", "value": note},
+        "new_due": {"type": "datepicker", "selected_date": "2021-09-30"},
+        "reason": {"type": "plain_text_input", "value": reason},
     }
-    return {
-        "type": "view_submission",
-        "user": {"id": user},
-        "team": {"id": TEAM_ID},
-        "trigger_id": "1.2",
-        "view": {
-            "id": view_id,
-            "type": "modal",
-            "callback_id": "progress_modal",
-            "private_metadata": json.dumps({"board": "TSCB"}),
-            "state": {"values": state},
-        },
-    }
+    return submission(user, values, view_id)
 
 
 def test_a_canary_note_reaches_no_log_record_on_any_surface(

@@ -15,7 +15,8 @@ from bot.digest import subgroup_digest
 from bot.progress_form import submit_form
 from bot.settings import Settings
 from store.models import Board, Subgroup
-from tests.handlers.test_progress import MEG, people, submission  # noqa: F401
+from tests.conftest import submission
+from tests.handlers.test_progress import MEG, people  # noqa: F401
 
 RETARGET = "target moved from 31 Mar 2021 to 30 Jun 2021 (partner sign-off delayed)"
 

@@ -24,6 +24,7 @@ from tests.conftest import (
     SUBPROCESS_URLS,
     event_request,
     interaction_request,
+    submission,
 )
 from tests.fake_slack import BOT_USER_ID, TEAM_ID, FakeSlack
 from tests.faults import failing, slash, write_locked
@@ -124,32 +125,7 @@ def test_a_failure_on_text_the_guard_refuses_does_not_echo_it(
 
 
 def modal(values: dict[str, Any], view_id: str) -> dict[str, Any]:
-    state: dict[str, Any] = {
-        "action": {
-            "progress_action": {
-                "type": "external_select",
-                "selected_option": {
-                    "value": "TSCB|1.1a",
-                    "text": {"type": "plain_text", "text": "1.1a Toolkit"},
-                },
-            }
-        }
-    }
-    for block, value in values.items():
-        state[block] = {block: value}
-    return {
-        "type": "view_submission",
-        "user": {"id": ADMIN_ID},
-        "team": {"id": TEAM_ID},
-        "trigger_id": "1.2",
-        "view": {
-            "id": view_id,
-            "type": "modal",
-            "callback_id": "progress_modal",
-            "private_metadata": json.dumps({"board": "TSCB"}),
-            "state": {"values": state},
-        },
-    }
+    return submission(ADMIN_ID, {"action": "TSCB|1.1a", **values}, view_id)
 
 
 def test_a_failed_modal_keeps_the_form_open_and_hands_the_text_back_by_dm(

@@ -16,7 +16,14 @@ from bot.conversation import respond
 from bot.progress_form import field_error, submit_form
 from bot.settings import Settings
 from store.models import AuditEvent, ProgressUpdate
-from tests.conftest import ADMIN_ID, command_request, event_request, interaction_request, lscb
+from tests.conftest import (
+    ADMIN_ID,
+    command_request,
+    event_request,
+    interaction_request,
+    lscb,
+    submission,
+)
 from tests.fake_slack import FakeSlack
 
 LEAD = "U0LEAD001"  # LSCB Training Officer: leads 1.1b
@@ -164,34 +171,6 @@ def test_picker_lists_my_actions_filtered_by_typing(
     options = json.loads(response.body)["options"]
     assert [o["value"] for o in options] == ["TSCB|1.1a"]
 
-
-def submission(user: str, values: dict[str, Any], view_id: str = "V123") -> dict[str, Any]:
-    state = {
-        "action": {
-            "progress_action": {
-                "type": "external_select",
-                "selected_option": {
-                    "value": values.pop("action"),
-                    "text": {"type": "plain_text", "text": "x"},
-                },
-            }
-        },
-    }
-    for block, value in values.items():
-        state[block] = {block: value}
-    return {
-        "type": "view_submission",
-        "user": {"id": user},
-        "team": {"id": "T0TEAM001"},
-        "trigger_id": "1.2",
-        "view": {
-            "id": view_id,
-            "type": "modal",
-            "callback_id": "progress_modal",
-            "private_metadata": json.dumps({"board": "TSCB"}),
-            "state": {"values": state},
-        },
-    }
 
 
 def test_modal_errors_show_on_the_field_and_save_nothing(
