@@ -265,6 +265,31 @@ def submission(user: str, values: dict[str, Any], view_id: str = "V123") -> dict
         },
     }
 
+
+def button_click(
+    user: str, button: dict[str, Any], response_url: str, channel: str = "D0DM00001"
+) -> dict[str, Any]:
+    """A `block_actions` payload: `user` presses `button` (as the app rendered it) in a message
+    in `channel`, with Slack's response URL for the reply."""
+    return {
+        "type": "block_actions",
+        "user": {"id": user},
+        "team": {"id": TEAM_ID},
+        "trigger_id": "123.456",
+        "channel": {"id": channel},
+        "container": {"type": "message", "message_ts": "1700000000.000100"},
+        "response_url": response_url,
+        "actions": [
+            {
+                "type": "button",
+                "action_id": button["action_id"],
+                "value": button.get("value", ""),
+                "block_id": "b",
+                "action_ts": "1700000001.0",
+            }
+        ],
+    }
+
 def pytest_terminal_summary(terminalreporter: Any) -> None:
     """Print the measures tests record (accuracy, guard rates), also from xdist workers."""
     measures = [

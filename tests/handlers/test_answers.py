@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from slack_bolt import App
 
-from tests.conftest import event_request, interaction_request
+from tests.conftest import button_click, event_request, interaction_request
 from tests.fake_slack import FakeSlack
 
 
@@ -30,24 +30,8 @@ def overdue_on_wakefield(slack_app: App, fake_slack: FakeSlack) -> dict[str, Any
 
 
 def click(button: dict[str, Any], response_url: str, value: str | None = None) -> dict[str, Any]:
-    return {
-        "type": "block_actions",
-        "user": {"id": "U0ALICE01"},
-        "team": {"id": "T0TEAM001"},
-        "trigger_id": "123.456",
-        "channel": {"id": "D0ALICE01"},
-        "container": {"type": "message", "message_ts": "1700000000.000200"},
-        "response_url": response_url,
-        "actions": [
-            {
-                "type": "button",
-                "action_id": button["action_id"],
-                "value": button["value"] if value is None else value,
-                "block_id": "b",
-                "action_ts": "1700000001.0",
-            }
-        ],
-    }
+    pressed = button if value is None else {**button, "value": value}
+    return button_click("U0ALICE01", pressed, response_url, channel="D0ALICE01")
 
 
 def test_a_long_list_is_summed_up_and_pages_in_place(

@@ -20,11 +20,12 @@ from tests.conftest import (
     ADMIN_ID,
     BOT_TOKEN,
     add_update,
+    button_click,
     command_request,
     event_request,
     interaction_request,
 )
-from tests.fake_slack import TEAM_ID, FakeSlack
+from tests.fake_slack import FakeSlack
 
 MEMBER = "U0MEMBER1"
 
@@ -71,24 +72,7 @@ def buttons(message: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 def click(app: App, fake: FakeSlack, user: str, button: dict[str, Any], name: str) -> str:
     """`user` presses `button` in their DM; the text that replaces the message."""
-    payload = {
-        "type": "block_actions",
-        "user": {"id": user},
-        "team": {"id": TEAM_ID},
-        "trigger_id": "123.456",
-        "channel": {"id": "D" + user[1:]},
-        "container": {"type": "message", "message_ts": "1700000000.000100"},
-        "response_url": fake.response_url(name),
-        "actions": [
-            {
-                "type": "button",
-                "action_id": button["action_id"],
-                "value": button.get("value", ""),
-                "block_id": "b",
-                "action_ts": "1700000001.0",
-            }
-        ],
-    }
+    payload = button_click(user, button, fake.response_url(name), channel="D" + user[1:])
     app.dispatch(interaction_request(payload))
     reply = fake.wait_for(name)[0].args
     assert reply.get("replace_original") is True  # the buttons go with the preview

@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 
 from bot.conversation import respond
 from store.models import AuditEvent, RoleRequest
-from tests.conftest import ADMIN_ID, command_request, interaction_request, lscb
+from tests.conftest import ADMIN_ID, button_click, command_request, interaction_request, lscb
 from tests.fake_slack import Call, FakeSlack
 
 ASKER = "U0ASKER01"
@@ -33,24 +33,7 @@ def dms_to(fake: FakeSlack, user: str, n: int = 1) -> list[Call]:
 
 def click(app: App, fake: FakeSlack, user: str, button: dict[str, Any], name: str) -> str:
     """`user` presses `button`; what they are told."""
-    payload = {
-        "type": "block_actions",
-        "user": {"id": user},
-        "team": {"id": "T0TEAM001"},
-        "trigger_id": "123.456",
-        "channel": {"id": "D0DM00001"},
-        "container": {"type": "message", "message_ts": "1700000000.000100"},
-        "response_url": fake.response_url(name),
-        "actions": [
-            {
-                "type": "button",
-                "action_id": button["action_id"],
-                "value": button.get("value", ""),
-                "block_id": "b",
-                "action_ts": "1700000001.0",
-            }
-        ],
-    }
+    payload = button_click(user, button, fake.response_url(name))
     app.dispatch(interaction_request(payload))
     return str(fake.wait_for(name)[0].args["text"])
 
