@@ -139,19 +139,16 @@ def _scope(
         return _nothing_on(board, index, missing)  # "private fostering" where only fostering is
 
     resolved = index.resolve(topic_words)
-    if owner is None and (resolved.known or query.subject):
-        named = _owner_in(session, board, index, resolved.known, query)
-        if named is not None:
-            owner = named
-            said = named.key | _OWNER_GENERIC  # "the LSCB chair", "L&I group": all the name
-            topic_words = [w for w in topic_words if index.correct(w) not in said]
-            resolved = index.resolve(topic_words)
+    named = resolved.known or query.subject or query.role_text
+    owners = _owners(session, board, index) if named else []  # read once for both below
+    if resolved.known or query.subject:
+        owner = _owner_in(owners, index, resolved.known, query)
     if owner is None and query.role_text and wants_own and own is None:
-        owner = _named_role(session, board, query.role_text, index)  # "as the MEG chair, ours?"
-        if owner is not None:
-            topic_words = [w for w in topic_words if index.correct(w) not in owner.key]
-            resolved = index.resolve(topic_words)
+        owner = _named_role(owners, query.role_text, index)  # "as the MEG chair, ours?"
     if owner is not None:
+        said = owner.key | _OWNER_GENERIC  # "the LSCB chair", "L&I group": all of the name
+        topic_words = [w for w in topic_words if index.correct(w) not in said]
+        resolved = index.resolve(topic_words)
         keep = {id(v) for v in owner.views}
         views = [v for v in views if id(v) in keep]
         parts.append(f"for {owner.name}")
@@ -317,7 +314,7 @@ _BOARD_CODE = re.compile(r"[a-z]{0,5}scb|[a-z]{0,5}scp")
 
 
 def _owner_in(
-    session: Session, board: Board, index: PlanIndex, words: list[str], query: Query
+    owners: list[Owner], index: PlanIndex, words: list[str], query: Query
 ) -> Owner | None:
     """The sub-group or role a question names as the *owner* of the work it asks about.
 
@@ -325,7 +322,6 @@ def _owner_in(
     group's actions; "status of CSE" and "what is Dudley doing on MASH" are about the topic,
     even where a CSE or MASH sub-group exists.
     """
-    owners = _owners(session, board, index)
     said = index.resolve(words_of(query.subject))
     in_subject = _named(owners, set(said.known) | set(said.ignored), index)
     if in_subject is None and query.subject:
@@ -390,12 +386,12 @@ def _missing_phrases(index: PlanIndex, question: str) -> list[str]:
     return missing
 
 
-def _named_role(session: Session, board: Board, text: str, index: PlanIndex) -> Owner | None:
+def _named_role(owners: list[Owner], text: str, index: PlanIndex) -> Owner | None:
     """A role the asker gives themself ("as the MEG chair"), when it is one of the board's."""
     resolved = index.resolve(words_of(text))
     if resolved.ignored:  # "the new lay member": a word no role of this plan has
         return None
-    return _named(_owners(session, board, index), set(resolved.known), index)
+    return _named(owners, set(resolved.known), index)
 
 
 def _in_window(view: ActionView, window: DueWindow, today: date) -> bool:
