@@ -196,17 +196,10 @@ def _board_names(session: Session) -> dict[str, int]:
     cached = _NAME_CACHE.get(engine)
     if cached is not None and monotonic() - cached[0] < NAME_CACHE_SECONDS:
         return cached[1]
-    names = {k: v for k, v in board_name_index(session).items() if len(k) > 2}
-    index = {short: v for k, v in names.items() for short in _county_forms(k)} | names
+    index = {k: v for k, v in board_name_index(session).items() if len(k) > 2}
     _NAME_CACHE[engine] = (monotonic(), index)
     return index
 
-
-def _county_forms(name: str) -> list[str]:
-    """How people shorten a county's name: Herefordshire → hereford, herefs; Worcs, Shrops."""
-    if " " in name or not name.endswith("shire") or len(name) < 9:
-        return []
-    return [name[:-5], name[:4] + "s", name[:5] + "s"]
 
 
 def _no_board(session: Session) -> Reply:

@@ -167,8 +167,19 @@ def asker_board(
 
 
 def board_names(board: Board) -> set[str]:
-    """Every name a person may use for the board: code, names, aliases and the place name."""
-    return {board.code, board.name, board.short_name, *board.aliases, board.short_name.split()[0]}
+    """Every name a person may use for the board: code, names, aliases, the place name and
+    its usual shortenings (Herefordshire: Hereford, Herefs; Worcs; Shrops)."""
+    place = board.short_name.split()[0]
+    return {board.code, board.name, board.short_name, *board.aliases, place} | set(
+        county_forms(place)
+    )
+
+
+def county_forms(name: str) -> list[str]:
+    """How people shorten a county's name: Herefordshire → Hereford, Herefs; Worcs; Shrops."""
+    if " " in name or not name.lower().endswith("shire") or len(name) < 9:
+        return []
+    return [name[:-5], name[:4] + "s", name[:5] + "s"]
 
 
 def board_name_index(session: Session) -> dict[str, int]:

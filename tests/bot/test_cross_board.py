@@ -42,3 +42,16 @@ def test_same_answer_from_another_board(
         for form in FORMS:
             text = form.format(code=code, place=place, q=q)
             assert refs(shared_seeded, text, other) == own, text
+
+
+@pytest.mark.parametrize(
+    ("said", "code"), [("worcs", "WSCB"), ("Hereford", "HSCB"), ("shrops", "SSCB")]
+)
+def test_a_county_shortened_names_the_board_everywhere(
+    shared_seeded: Engine, said: str, code: str
+) -> None:
+    """In a question and in `/lscb board`, one rule (store.queries.board_names)."""
+    asked = refs(shared_seeded, f"{said} neglect", "DSCB")
+    assert asked and {board for board, _ in asked} == {code}
+    reply, _ = respond(shared_seeded, user_id="U0COUNTY1", text=f"/lscb board {said}")
+    assert f"({code})" in reply.text
