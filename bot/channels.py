@@ -15,7 +15,8 @@ from sqlmodel import Session, col, select
 from bot.identity import is_board_admin, mentioned_user, person_for
 from bot.questions import parse_date
 from bot.render import BlockBuilder, Reply, clip, escape, fmt_date
-from store.models import AuditEvent, Board, Person, PersonSubgroup, Subgroup
+from store import audit
+from store.models import Board, Person, PersonSubgroup, Subgroup
 from store.queries import board_subgroups, chaired_subgroup_ids
 
 CHAIR_USAGE = "Usage: `/lscb chair @person <sub-group>` (board admins)."
@@ -181,9 +182,16 @@ def link(
         if access is not None:
             return access
         was = _was(board.slack_channel_id, channel_id)
-        _audit(session, board, person, "board", board.code, board.slack_channel_id, channel_id)
-        board.slack_channel_id = channel_id
-        session.add(board)
+        audit.change(
+            session,
+            board,
+            field="slack_channel_id",
+            value=channel_id,
+            actor=person.slack_user_id,
+            entity="board",
+            ref=board.code,
+            board_id=board.id,
+        )
         return Reply(text=LINKED_BOARD.format(board=escape(board.short_name), was=was) + note)
     found = resolve_subgroup(session, board, text)
     if isinstance(found, list):
@@ -197,9 +205,7 @@ def link(
     if access is not None:
         return access
     was = _was(group.slack_channel_id, channel_id)
-    _audit(session, board, person, "subgroup", group.name, group.slack_channel_id, channel_id)
-    group.slack_channel_id = channel_id
-    session.add(group)
+    _change_group(session, person, group, "slack_channel_id", channel_id)
     linked = LINKED.format(name=escape(group.name), board=escape(board.short_name), was=was)
     return Reply(text=linked + note)
 
@@ -258,8 +264,15 @@ def set_chair(session: Session, actor: Person, board: Board | None, text: str) -
         link = PersonSubgroup(person_id=target.id, subgroup_id=group.id)
     link.is_chair = True
     session.add(link)
-    _audit(
-        session, board, actor, "subgroup", group.name, before, target.slack_user_id, field="chair"
+    audit.record(
+        session,
+        actor=actor.slack_user_id,
+        event="subgroup.chair",
+        entity="subgroup",
+        ref=group.name,
+        board_id=board.id,
+        before={"chair": before},
+        after={"chair": target.slack_user_id},
     )
     return Reply(text=CHAIR_SET.format(user=target.slack_user_id, name=escape(group.name)))
 
@@ -304,18 +317,7 @@ def set_updates(
     for group in groups:
         if not _may_manage(session, person, board, group):
             return NOT_ALLOWED.format(name=escape(group.name))
-        _audit(
-            session,
-            board,
-            person,
-            "subgroup",
-            group.name,
-            group.post_updates,
-            choice == "on",
-            field="post_updates",
-        )
-        group.post_updates = choice == "on"
-        session.add(group)
+        _change_group(session, person, group, "post_updates", choice == "on")
         names.append(group.name)
     return UPDATES_SET.format(
         name=escape(", ".join(names)), now="now" if choice == "on" else "no longer"
@@ -337,26 +339,18 @@ def announce_channels(session: Session, board: Board, subgroups: tuple[str, ...]
     return sorted({r for r in rows if r})
 
 
-def _audit(
-    session: Session,
-    board: Board,
-    person: Person,
-    entity: str,
-    ref: str,
-    before: object,
-    after: object,
-    field: str = "slack_channel_id",
+def _change_group(
+    session: Session, person: Person, group: Subgroup, field: str, value: object
 ) -> None:
-    session.add(
-        AuditEvent(
-            board_id=board.id,
-            actor=person.slack_user_id,
-            event=f"{entity}.{field}",
-            entity=entity,
-            entity_ref=ref,
-            before={field: before},
-            after={field: after},
-        )
+    audit.change(
+        session,
+        group,
+        field=field,
+        value=value,
+        actor=person.slack_user_id,
+        entity="subgroup",
+        ref=group.name,
+        board_id=group.board_id,
     )
 
 
@@ -378,19 +372,15 @@ def set_away(session: Session, person: Person, text: str, today: date) -> str:
         return AWAY_USAGE
     if day < today and not re.search(r"\d{4}", words):
         day = day.replace(year=day.year + 1)
-    _person_audit(session, person, "away_until", person.away_until, day)
-    person.away_until = day
-    session.add(person)
+    _change_person(session, person, "away_until", day)
     return AWAY_SET.format(day=fmt_date(day))
 
 
 def set_nudges(session: Session, person: Person, on: bool) -> str:
     """`/lscb quiet` / `/lscb nudges on`."""
-    _person_audit(session, person, "nudges_off", person.nudges_off, not on)
-    person.nudges_off = not on
-    if on:
-        person.away_until = None
-    session.add(person)
+    _change_person(session, person, "nudges_off", not on)
+    if on and person.away_until is not None:
+        _change_person(session, person, "away_until", None)
     return NUDGES_ON if on else QUIET_SET
 
 
@@ -409,16 +399,15 @@ def set_schedule(session: Session, person: Person, board: Board | None, text: st
     if hour > 23 or minute > 59:
         return SCHEDULE_USAGE
     new = f"{hour:02d}:{minute:02d}"
-    session.add(
-        AuditEvent(
-            board_id=board.id,
-            actor=person.slack_user_id,
-            event="board.digest_time",
-            entity="board",
-            entity_ref=board.code,
-            before={"weekday": board.digest_weekday, "time": board.digest_time},
-            after={"weekday": day, "time": new},
-        )
+    audit.record(
+        session,
+        actor=person.slack_user_id,
+        event="board.digest_time",
+        entity="board",
+        ref=board.code,
+        board_id=board.id,
+        before={"weekday": board.digest_weekday, "time": board.digest_time},
+        after={"weekday": day, "time": new},
     )
     board.digest_weekday, board.digest_time = day, new
     session.add(board)
@@ -427,17 +416,14 @@ def set_schedule(session: Session, person: Person, board: Board | None, text: st
     )
 
 
-def _person_audit(
-    session: Session, person: Person, field: str, before: object, after: object
-) -> None:
-    session.add(
-        AuditEvent(
-            board_id=person.board_id,
-            actor=person.slack_user_id,
-            event=f"person.{field}",
-            entity="person",
-            entity_ref=person.slack_user_id,
-            before={field: str(before) if before is not None else None},
-            after={field: str(after) if after is not None else None},
-        )
+def _change_person(session: Session, person: Person, field: str, value: object) -> None:
+    audit.change(
+        session,
+        person,
+        field=field,
+        value=value,
+        actor=person.slack_user_id,
+        entity="person",
+        ref=person.slack_user_id,
+        board_id=person.board_id,
     )

@@ -29,9 +29,9 @@ from sqlmodel import Session, col, delete, select
 
 from bot.clock import LONDON, now_utc
 from bot.render import Post, Reply, escape
+from store import audit
 from store.db import session_scope
 from store.models import (
-    AuditEvent,
     Board,
     BoardAdmin,
     Person,
@@ -594,7 +594,7 @@ def admin_command(session: Session, actor: Person, board: Board | None, text: st
             return ADMIN_NOT.format(**names)
         session.delete(row)
         session.flush()
-        _audit_admin(session, board, actor, target, "person.admin_revoked", True, False)
+        _audit_admin(session, board, actor, target, "person.admin_revoked", after=False)
         left = "" if board_admin_ids(session, board) else ADMIN_REMOVED_LAST.format(**names)
         return ADMIN_REMOVED.format(**names) + left
     if row is not None:
@@ -606,7 +606,7 @@ def admin_command(session: Session, actor: Person, board: Board | None, text: st
         session.add(target)
     session.add(BoardAdmin(person_id=target.id, board_id=board.id, granted_by=actor.slack_user_id))
     session.flush()
-    _audit_admin(session, board, actor, target, "person.admin_granted", False, True)
+    _audit_admin(session, board, actor, target, "person.admin_granted", after=True)
     return ADMIN_DONE.format(**names)
 
 
@@ -745,16 +745,15 @@ def _audit(
     person: Person,
     before: dict[str, object],
 ) -> None:
-    session.add(
-        AuditEvent(
-            board_id=board.id,
-            actor=actor,
-            event=event,
-            entity="person",
-            entity_ref=person.slack_user_id,
-            before=before,
-            after=_snapshot(session, person),
-        )
+    audit.record(
+        session,
+        actor=actor,
+        event=event,
+        entity="person",
+        ref=person.slack_user_id,
+        board_id=board.id,
+        before=before,
+        after=_snapshot(session, person),
     )
 
 
@@ -767,38 +766,30 @@ def _audit_request(
     before: RequestStatus | None,
 ) -> None:
     requester = session.get(Person, request.person_id)
-    session.add(
-        AuditEvent(
-            board_id=board.id,
-            actor=actor,
-            event=event,
-            entity="role_request",
-            entity_ref=requester.slack_user_id if requester else str(request.id),
-            before={"status": before.value} if before else None,
-            after={"request_id": request.id, "role": request.role, "status": request.status},
-        )
+    audit.record(
+        session,
+        actor=actor,
+        event=event,
+        entity="role_request",
+        ref=requester.slack_user_id if requester else str(request.id),
+        board_id=board.id,
+        before={"status": before.value} if before else None,
+        after={"request_id": request.id, "role": request.role, "status": request.status},
     )
 
 
 def _audit_admin(
-    session: Session,
-    board: Board,
-    actor: Person,
-    target: Person,
-    event: str,
-    before: bool,
-    after: bool,
+    session: Session, board: Board, actor: Person, target: Person, event: str, after: bool
 ) -> None:
-    session.add(
-        AuditEvent(
-            board_id=board.id,
-            actor=actor.slack_user_id,
-            event=event,
-            entity="person",
-            entity_ref=target.slack_user_id,
-            before={"admin_of": board.code} if before else {"admin_of": None},
-            after={"admin_of": board.code} if after else {"admin_of": None},
-        )
+    audit.record(
+        session,
+        actor=actor.slack_user_id,
+        event=event,
+        entity="person",
+        ref=target.slack_user_id,
+        board_id=board.id,
+        before={"admin_of": None if after else board.code},
+        after={"admin_of": board.code if after else None},
     )
 
 

@@ -22,9 +22,8 @@ from bot.identity import is_board_admin, pending_requests
 from bot.render import Post, escape, fmt_date
 from bot.roles import Aliases, board_aliases, role_identity
 from bot.search import PlanIndex, looks_like_ref, tokens
-from store import withdrawals
+from store import audit, withdrawals
 from store.models import (
-    AuditEvent,
     Board,
     Person,
     PersonSubgroup,
@@ -453,33 +452,16 @@ def record_update(
         # Two deliveries of the same submission raced: the other one is already saved.
         return Outcome(DUPLICATE.format(ref=escape(view.ref)), view, recorded=False)
 
-    before = {
-        "status": view.status,
-        "due": _iso(view.due),
-        "completed": _iso(view.completed),
-        "percent": view.percent,
-    }
-    after = dict(before)
-    if rag:
-        after["status"] = rag
-    if completed_on:
-        after["status"], after["completed"] = COMPLETE, completed_on.isoformat()
-    if change.new_due:
-        after["due"] = change.new_due.isoformat()
-        after["retarget_reason"] = change.reason
-    if change.percent is not None:
-        after["percent"] = change.percent
-    session.add(
-        AuditEvent(
-            board_id=board.id,
-            actor=person.slack_user_id,
-            at=now,
-            event="action.progress",
-            entity="action",
-            entity_ref=view.ref,
-            before=before,
-            after=after | {"update_id": update.id},
-        )
+    audit.record(
+        session,
+        actor=person.slack_user_id,
+        event="action.progress",
+        entity="action",
+        ref=view.ref,
+        board_id=board.id,
+        before=_audit_state(view),
+        after=_audit_state(view) | audit.update_effect(update) | {"update_id": update.id},
+        at=now,
     )
     logger.info("progress update recorded on %s %s", board.code, view.ref)
     changes = describe_change(
@@ -749,17 +731,16 @@ def _withdraw(
     ):
         return None
     after = next(v for v in action_views(session, board) if v.action_id == action_id)
-    session.add(
-        AuditEvent(
-            board_id=board.id,
-            actor=person.slack_user_id,
-            at=now,
-            event=f"action.progress.{kind}",
-            entity="action",
-            entity_ref=before.ref,
-            before=_audit_state(before) | {"update_id": update.id},
-            after=_audit_state(after) | {"replaced_by": replaced_by_id},
-        )
+    audit.record(
+        session,
+        actor=person.slack_user_id,
+        event=f"action.progress.{kind}",
+        entity="action",
+        ref=before.ref,
+        board_id=board.id,
+        before=_audit_state(before) | {"update_id": update.id},
+        after=_audit_state(after) | {"replaced_by": replaced_by_id},
+        at=now,
     )
     logger.info("progress update %s on %s %s", kind, board.code, before.ref)
     return before, after, changes

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 from sqlalchemy import Engine
 from sqlmodel import Session, col, delete, select
 
+from store import audit
 from store.db import session_scope
 from store.models import (
     Action,
@@ -505,21 +506,20 @@ class _Loader:
         first_load = board_owner(self.s, bid) is None
         if any(self.changes.values()) or written or first_load:
             details = {k: v for k, v in self.details.items() if v}
-            self.s.add(
-                AuditEvent(
-                    board_id=bid,
-                    actor=actor,
-                    event="plan.seeded" if self.plan.origin == "seed" else "plan.imported",
-                    entity="board",
-                    entity_ref=board.code,
-                    after={
-                        "file": self.plan.path.name,
-                        "source": self.plan.source,
-                        **self.changes,
-                        "updates": written,
-                        **details,
-                    },
-                )
+            audit.record(
+                self.s,
+                actor=actor,
+                event="plan.seeded" if self.plan.origin == "seed" else "plan.imported",
+                entity="board",
+                ref=board.code,
+                board_id=bid,
+                after={
+                    "file": self.plan.path.name,
+                    "source": self.plan.source,
+                    **self.changes,
+                    "updates": written,
+                    **details,
+                },
             )
         logger.info("loaded %s from %s: %s", board.code, self.plan.path.name, self.changes)
         return LoadResult(
@@ -539,41 +539,30 @@ class _Loader:
         for u in self.plan.updates:
             action = actions[u.ref]
             assert action.id is not None
-            apply_update(  # the row, and the action's current state with it
-                self.s,
-                ProgressUpdate(
-                    action_id=action.id,
-                    author_slack_user_id=actor,
-                    created_at=now,
-                    rag=u.rag,
-                    note=u.note,
-                    percent=u.percent,
-                    completed_on=u.completed_on,
-                    new_due=u.new_due,
-                    retarget_reason=u.reason if u.new_due else None,
-                )
+            row = ProgressUpdate(
+                action_id=action.id,
+                author_slack_user_id=actor,
+                created_at=now,
+                rag=u.rag,
+                note=u.note,
+                percent=u.percent,
+                completed_on=u.completed_on,
+                new_due=u.new_due,
+                retarget_reason=u.reason if u.new_due else None,
             )
-            after: dict[str, Any] = {"imported": True}
-            if u.rag:
-                after["status"] = u.rag
-            if u.completed_on:
-                after["status"], after["completed"] = "complete", u.completed_on.isoformat()
-            if u.new_due:
-                after["due"], after["retarget_reason"] = u.new_due.isoformat(), u.reason
-            if u.percent is not None:
-                after["percent"] = u.percent
+            apply_update(self.s, row)  # the row, and the action's current state with it
+            after: dict[str, Any] = {"imported": True} | audit.update_effect(row)
             if u.note:
                 after["note"] = True  # that a note came in, never its text
-            self.s.add(
-                AuditEvent(
-                    board_id=board.id,
-                    actor=actor,
-                    at=now,
-                    event="action.progress",
-                    entity="action",
-                    entity_ref=u.ref,
-                    after=after,
-                )
+            audit.record(
+                self.s,
+                actor=actor,
+                event="action.progress",
+                entity="action",
+                ref=u.ref,
+                board_id=board.id,
+                after=after,
+                at=now,
             )
         self.s.flush()
         return len(self.plan.updates)
