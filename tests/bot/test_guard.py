@@ -368,3 +368,30 @@ def test_held_out_corpus(
     wrongly_refused = [note for _, note in must_accept if check_note(note)]
     assert recall >= MIN_RECALL, missed
     assert false_refusals <= MAX_FALSE_REFUSALS, wrongly_refused
+
+
+FRESH = ROOT / "tests" / "data" / "guard_fresh"
+# Measured before any change for it: recall 81.3% (122/150), false refusals 0.7% (1/150).
+# The bars stop a change that makes it worse; the measure is what the suite prints.
+FRESH_MIN_RECALL = 0.80
+FRESH_MAX_FALSE_REFUSALS = 0.02
+
+
+def test_fresh_corpus(
+    capsys: pytest.CaptureFixture[str], record_property: Callable[[str, object], None]
+) -> None:
+    """A third corpus, written blind by a writer who saw neither the guard nor the others."""
+    must_refuse, must_accept = corpus("refuse", FRESH), corpus("accept", FRESH)
+    assert len(must_refuse) >= 150 and len(must_accept) >= 150
+    recall, refused_by_kind = rates(must_refuse)
+    false_refusals, _ = rates(must_accept)
+    measure = f"fresh guard corpus: recall {recall:.1%}, false refusals {false_refusals:.1%}"
+    with capsys.disabled():
+        print(f"\n{measure}")
+        for kind, (hit, total) in refused_by_kind.items():
+            print(f"  {kind:<24} {hit}/{total}")
+    record_property("measure", measure)
+    missed = [note for _, note in must_refuse if not check_note(note)]
+    wrongly_refused = [note for _, note in must_accept if check_note(note)]
+    assert recall >= FRESH_MIN_RECALL, missed
+    assert false_refusals <= FRESH_MAX_FALSE_REFUSALS, wrongly_refused

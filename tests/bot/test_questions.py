@@ -6,7 +6,8 @@ Two sets: `tests/questions/*.toml` (tidy questions, the first set) and
 people type in Slack: casual, typos, possessives, acronyms, other boards, topics the plan
 lacks), and `tests/questions/heldout/` (written after the reader was rebuilt, by someone who
 had seen neither the code nor the other sets; measured once before any change for it, at
-79.4%). Each question must return exactly its expected refs (on the board it expects); the
+79.4%), and `tests/questions/fresh/` (a fourth, written blind the same way a year of fixes
+later, and measured at 87.5% before any change for it). Each question must return exactly its expected refs (on the board it expects); the
 first two sets fail below 95%, the held-out one below 90%. The rates are printed with every
 failure, so a change that helps one question and breaks another shows.
 """
@@ -25,9 +26,16 @@ from sqlalchemy import Engine
 from bot.conversation import respond
 
 QUESTIONS = Path(__file__).parent.parent / "questions"
-SETS = {"first": QUESTIONS, "typed": QUESTIONS / "typed", "heldout": QUESTIONS / "heldout"}
-REQUIRED_RATE = {"first": 0.95, "typed": 0.95, "heldout": 0.90}
-MINIMUM_SIZE = {"first": 150, "typed": 150, "heldout": 150}
+SETS = {
+    "first": QUESTIONS,
+    "typed": QUESTIONS / "typed",
+    "heldout": QUESTIONS / "heldout",
+    "fresh": QUESTIONS / "fresh",
+}
+# The fresh set's bar is below its first measure (87.5%): it is a measure of questions nobody
+# tuned the reader on, and the bar only stops a change that makes it worse.
+REQUIRED_RATE = {"first": 0.95, "typed": 0.95, "heldout": 0.90, "fresh": 0.85}
+MINIMUM_SIZE = {"first": 150, "typed": 150, "heldout": 150, "fresh": 150}
 ROLE_REFUSALS = ("can't find", "could be several", "Pick your board")
 
 Answer = frozenset[tuple[str, str]]
