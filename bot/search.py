@@ -26,6 +26,7 @@ from functools import lru_cache
 
 import snowballstemmer
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import OSA
 
 from bot.glossary import STRUCTURAL, SYNONYMS, TOPICS, canonicalise
 from store.queries import ActionView
@@ -56,7 +57,10 @@ GENERAL_WEIGHT = 0.35
 
 _TOKEN = re.compile(r"[a-z0-9]+(?:[&.][a-z0-9]+)*")
 _REF = re.compile(r"^(?:[a-z]?\d+(?:\.\d+)*[a-z]?|[a-z]\d*)$")
-FUZZY_MIN_LONG = 80  # five letters and more can take one slip ("abuze", "licencing")
+# A typo is one slip (a letter wrong, missing, extra, or two swapped: "abuze", "licencing",
+# "safegaurding"); two in a long word ("safegaurdnig"). A real word two slips from a plan word
+# is another word ("elective" is not "effective"), so the allowance grows only with length.
+TYPO_LONG = 10  # letters from which a word may take two slips
 MAX_WORDS = 40  # a question's distinct content words considered; a pasted essay is cut here
 TIE = 0.06  # actions scoring within this of the best are as good an answer
 _STEMMER = snowballstemmer.stemmer("english")
@@ -139,6 +143,9 @@ class Vocabulary:
     fields: tuple[dict[str, frozenset[str]], ...]
     idf: dict[str, float]
     spellings: dict[str, str]
+    #: Two words the plan writes apart or hyphenated, by their joined stem ("scorecard" →
+    #: ("score", "card") from "score card", "relaunch" from "re-launch").
+    compounds: dict[str, tuple[str, str]]
 
     @classmethod
     def build(cls, views: Sequence[ActionView]) -> Vocabulary:
@@ -163,12 +170,22 @@ class Vocabulary:
         }
         # Unstemmed spellings too: "exploitaton" is nearer "exploitation" than its stem.
         spellings: dict[str, str] = {}
+        pairs: dict[str, tuple[str, str]] = {}
+        pair_docs: dict[str, int] = {}
         for view in views:
+            found: dict[str, tuple[str, str]] = {}
             for text in (view.text, view.workstream, view.priority or "", *view.subgroups):
                 spellings.update(cached_spellings(text))
+                found.update(cached_compounds(text))
+            for joined in found:
+                pair_docs[joined] = pair_docs.get(joined, 0) + 1
+            pairs.update(found)
             for name in view.leads:
                 spellings.update(cached_spellings(name))
-        return cls(tuple(all_fields), idf, spellings)
+        # The plan's own reading wins: "feedback" stays one word where the plan writes it so
+        # more often than "feed back"; "score card" (five times) beats one "scorecard".
+        compounds = {j: p for j, p in pairs.items() if pair_docs[j] > doc_freq.get(j, 0)}
+        return cls(tuple(all_fields), idf, spellings, compounds)
 
 
 def plan_text_key(views: Sequence[ActionView]) -> tuple[object, ...]:
@@ -207,6 +224,7 @@ class PlanIndex:
         self.fields = vocabulary.fields
         self.idf = vocabulary.idf
         self.spellings = vocabulary.spellings
+        self.compounds = vocabulary.compounds
         self.vocabulary = list(self.idf)
         self._position = {id(view): i for i, view in enumerate(self.views)}
         self._refs: dict[tuple[str, str], list[ActionView]] = {}
@@ -241,8 +259,9 @@ class PlanIndex:
         if len(word) < 4 or not self.vocabulary or stemmed in TOPIC_TERMS:
             return None
         if len(word) >= 5:  # four letters are too few to guess a typo from ("down", "own")
+            slips = 2 if len(word) >= TYPO_LONG else 1
             raw = process.extractOne(
-                word, list(self.spellings), scorer=fuzz.ratio, score_cutoff=FUZZY_MIN_LONG
+                word, list(self.spellings), scorer=OSA.distance, score_cutoff=slips
             )
             if raw:
                 return self.spellings[raw[0]]
@@ -287,8 +306,14 @@ class PlanIndex:
         """Map a question's words onto the plan's vocabulary; nothing is scored yet."""
         result = Search()
         for word in list(dict.fromkeys(words))[:MAX_WORDS]:
-            fixed = self.correct(word)
-            found = [fixed] if fixed else self.split(word)
+            # Two words the plan writes apart are the plan's reading, even where it also
+            # runs them together once ("score card" five times, "scorecard" in a KPI).
+            halves = [w for w in self.compounds.get(stem(word), ()) if self.strong(w)]
+            if halves:  # "relaunch" for "re-launch": the half that says something
+                found = halves
+            else:
+                fixed = self.correct(word)
+                found = [fixed] if fixed else self.split(word)
             topic = None if found else self.missing_topic(word)
             if found:
                 result.known += [w for w in found if w not in result.known]
@@ -369,6 +394,22 @@ CACHE_TEXTS = 65_536
 def cached_tokens(text: str) -> tuple[str, ...]:
     """tokens() of plan text (with the glossary's phrases kept beside their tokens)."""
     return tuple(tokens(text, keep=True))
+
+
+@lru_cache(maxsize=CACHE_TEXTS)
+def cached_compounds(text: str) -> tuple[tuple[str, tuple[str, str]], ...]:
+    """Plan text's hyphenated words and adjacent word pairs, by the stem of the two joined."""
+    words = re.findall(r"[a-z0-9]+(?:-[a-z0-9]+)*", canonicalise(text, keep=True))
+    out: list[tuple[str, tuple[str, str]]] = []
+    for word in words:  # "re-launch", "e-learning": the hyphen's two halves, however short
+        parts = word.split("-")
+        if len(parts) == 2 and all(p.isalpha() for p in parts):
+            out.append((stem("".join(parts)), (stem(parts[0]), stem(parts[1]))))
+    flat = [p for w in words for p in w.split("-")]
+    for left, right in zip(flat, flat[1:], strict=False):
+        if min(len(left), len(right)) >= 3 and not {left, right} & STOPWORDS:
+            out.append((stem(left + right), (stem(left), stem(right))))
+    return tuple(out)
 
 
 @lru_cache(maxsize=CACHE_TEXTS)
