@@ -134,9 +134,13 @@ def _scope(
         numbered = {id(v) for r in refs for v in index.by_ref(r)}
         views = [v for v in views if id(v) in numbered]
         parts.append("for " + ", ".join(refs))
-    missing = _missing_phrases(index, query.text)
-    if missing:
-        return _nothing_on(board, index, missing)  # "private fostering" where only fostering is
+    # "private fostering" where the plan has only foster carers: the phrase is missing, and its
+    # words are not looked for one by one.
+    lacking = _missing_phrases(index, query.text)
+    lacking_words = {w for phrase in lacking for w in words_of(phrase)}
+    topic_words = [w for w in topic_words if w not in lacking_words]
+    if lacking and not topic_words:
+        return _nothing_on(board, index, lacking)
 
     resolved = index.resolve(topic_words)
     named = resolved.known or query.subject or query.role_text
@@ -173,7 +177,7 @@ def _scope(
         if not found.hits or found.best < MATCH_THRESHOLD:
             found = pool.find(topic_words, ALL_FIELDS)  # "what is the LADO working on"
         # A topic is missing only if the whole plan lacks it, not just the owner's part of it.
-        found.missing = [w for w in found.missing if index.correct(w) is None]
+        found.missing = lacking + [w for w in found.missing if index.correct(w) is None]
         strong = _strong_hit(pool, found)
         if wants_own and own is not None and not strong:
             return Scope(own, "for you")  # "what have I been named as lead on": the rest is talk
@@ -187,13 +191,14 @@ def _scope(
         if owner is None:
             matched = [w for w in topic_words if index.correct(w) in found.known]
             parts.append(f"matching “{_as_said(matched or topic_words)}”")
+        left_out = _left_out(board, found.missing)
         if query.mine and own is not None:
             mine = [v for v in views if member.owns(v)]
             if not mine:
                 return Scope(views, " ".join(parts), NOT_YOURS)
             views = mine
             parts.append("for you")
-        return Scope(views, " ".join(parts))
+        return Scope(views, " ".join(parts), left_out)
 
     if wants_own and own is not None:
         return Scope(own, "for you")
@@ -207,8 +212,7 @@ def _scope(
         # Only words the plan never uses: say so rather than list the whole plan.
         return _dont_know(board, index, query.topic)
     # "what's overdue for MEG" on a board without MEG: answer, but say what was left out.
-    note = LEFT_OUT.format(words=", ".join(resolved.ignored[:4]), board=board.short_name)
-    note = note if resolved.ignored else ""
+    note = _left_out(board, resolved.ignored)
     if not (
         owner
         or refs
@@ -222,6 +226,12 @@ def _scope(
     ):
         return _dont_know(board, index, query.topic or query.text)
     return Scope(views, " ".join(parts), note)
+
+
+def _left_out(board: Board, words: list[str]) -> str:
+    """“meg” isn't in Wakefield's plan, so I left it out (empty when nothing was)."""
+    said = list(dict.fromkeys(_as_said([w]) for w in words))[:4]
+    return LEFT_OUT.format(words=", ".join(said), board=board.short_name) if said else ""
 
 
 def _as_said(words: list[str]) -> str:
@@ -240,6 +250,12 @@ def _strong_hit(index: PlanIndex, found: Search) -> bool:
         return False
     strong = [w for w in found.known if index.strong(w)]
     if found.missing:
+        # Unless the rest of the question plainly names something the plan has: two of its
+        # distinctive words in one action ("the critical friend challenge to the social care
+        # improvement plan - ofsted are back in the spring").
+        best = index.words_in(found.hits[0].view)
+        if len({w for w in strong if w in best}) >= 2:
+            return True
         strong = [w for w in strong if w in SUBJECTS]
     return bool(strong)
 
@@ -371,6 +387,8 @@ def _partly_named(owners: list[Owner], words: set[str], index: PlanIndex) -> Own
 def _missing_phrases(index: PlanIndex, question: str) -> list[str]:
     """Safeguarding topics of two words or more the question names and the plan never does
     ("private fostering" where the plan has only "foster carers")."""
+    # Read through the glossary first: "honour based violence" is HBV, which the plan has.
+    question = canonicalise(question)
     asked = [t for t in TOPICS if " " in t and re.search(rf"\b{re.escape(t)}\b", question)]
     if not asked:
         return []

@@ -288,6 +288,11 @@ class PlanIndex:
                 return [left, right]
         return []
 
+    def words_in(self, view: ActionView) -> frozenset[str]:
+        """Every word of `view`'s topic fields (it must be one of this index's views)."""
+        fields = self.fields[self._position[id(view)]]
+        return frozenset().union(*(fields[f] for f in TOPIC_FIELDS))
+
     def by_ref(self, ref: str) -> list[ActionView]:
         """Actions whose ref is `ref`, or all actions of the work stream or priority so numbered."""
         if not self._refs:
