@@ -56,11 +56,15 @@ LEFT_OUT = "“{words}” isn't in {board}'s plan, so I left it out."
 NO_CHANGES = "No progress updates on *{board}*{scope} since {since}."
 PAGE_ACTION = "answer_page"
 MATCH_THRESHOLD = 0.5
+HEAD_COVERAGE = 0.8  # share of a subject line one action must hold for the line to lead
 PAGE_SIZE = 10
 #: Words in a sub-group's or role's name that say what kind of body it is, not which one.
 _OWNER_GENERIC = frozenset(
     tokens("sub group groups sub-committee subcommittee committee panel task board lscb scb")
 )
+
+
+_THE_PLAN = frozenset(tokens("plan plans business board lscb scb"))
 
 
 @dataclass(frozen=True)
@@ -157,6 +161,9 @@ def _scope(
         views = [v for v in views if id(v) in keep]
         parts.append(f"for {owner.name}")
     wants_own = wants_own and owner is None and not refs
+    # Words for the plan itself are no topic: "what was overdue on the wakefield plan".
+    if resolved.known and set(resolved.known) <= _THE_PLAN:
+        resolved = Search(ignored=resolved.ignored, missing=resolved.missing)
 
     if resolved.known or resolved.missing:
         pool = index if len(views) == len(index.views) else PlanIndex(views)
@@ -172,7 +179,10 @@ def _scope(
             first = pool.find(head)
             inside = {id(h.view) for h in first.hits}
             narrows = _strong_hit(pool, found) and all(id(h.view) in inside for h in found.hits)
-            if _strong_hit(pool, first) and not narrows:
+            # Only a subject line the plan has (nearly) whole in one action leads: in "harmful
+            # sexual behaviour - kids who abuse other kids - has the procedure been looked
+            # at?" the plan has "harm" somewhere, but the rest names the action.
+            if _strong_hit(pool, first) and not narrows and first.best >= HEAD_COVERAGE:
                 found, topic_words = first, head
         if not found.hits or found.best < MATCH_THRESHOLD:
             found = pool.find(topic_words, ALL_FIELDS)  # "what is the LADO working on"
