@@ -37,10 +37,10 @@ _STOPWORDS = (
     "my of on or our please show so some tell than that the their them then there these they "
     "this those to up us was we were what whats what's when where which who whom why will with "
     "would you your yours ours re s im i'm ive i've pls plz thanks thx cheers hi hello hey "
-    "quick one just also re: need needs want know think looking look looks looked like stuff things thing "
-    "bits bit wondering wonder curious r u ur ya yeah ok okay hiya morning afternoon evening "
-    "team folks guys currently now still yet again really actually anyway lot lots much "
-    "many more most very whats hows whos wheres"
+    "quick one just also re: need needs want know think looking look looks looked like stuff "
+    "things thing bits bit wondering wonder curious r u ur ya yeah ok okay hiya morning "
+    "afternoon evening team folks guys currently now still yet again really actually anyway "
+    "lot lots much many more most very whats hows whos wheres"
 )
 STOPWORDS = frozenset(_STOPWORDS.split())
 
