@@ -83,6 +83,7 @@ class Owner:
     name: str
     key: frozenset[str]
     views: tuple[ActionView, ...]
+    group: bool = False  # a sub-group (a slice of the plan), not a lead role
 
 
 def prepare(session: Session, board: Board, views: list[ActionView]) -> None:
@@ -133,6 +134,8 @@ def _scope(
     owner = None
 
     topic_words = [w for w in words_of(query.topic) if not w.isdigit()]  # "the 3 priorities"
+    # "the CSE panel" where the actions speak of the panel: "panel" is a topic word there.
+    topic_words += [w for w in _bodies_named(index, query.text) if w not in topic_words]
     refs = [r for r in query.refs if index.by_ref(r)]
     if refs:
         numbered = {id(v) for r in refs for v in index.by_ref(r)}
@@ -280,7 +283,10 @@ def _owners(session: Session, board: Board, index: PlanIndex) -> list[Owner]:
         tuple(v.subgroups for v in index.views),
         board_aliases(board.role_aliases),
     )
-    return [Owner(name, key, tuple(index.views[i] for i in at)) for name, key, at in table]
+    return [
+        Owner(name, key, tuple(index.views[i] for i in at), group)
+        for name, key, at, group in table
+    ]
 
 
 @lru_cache(maxsize=CACHE_BOARDS)
@@ -289,12 +295,12 @@ def _owner_table(
     leads: tuple[tuple[str, ...], ...],
     subgroups: tuple[tuple[str, ...], ...],
     aliases: Aliases = (),
-) -> tuple[tuple[str, frozenset[str], tuple[int, ...]], ...]:
+) -> tuple[tuple[str, frozenset[str], tuple[int, ...], bool], ...]:
     """(name, the words that name it, positions of the actions it owns), once per plan.
 
     `aliases` are the plan's declared spellings of one lead role (bot.roles).
     """
-    out: list[tuple[str, frozenset[str], tuple[int, ...]]] = []
+    out: list[tuple[str, frozenset[str], tuple[int, ...], bool]] = []
     for name, spellings in groups:
         names = (name, *spellings)
         owned = tuple(
@@ -306,7 +312,7 @@ def _owner_table(
         for spelling in (*names, *_initials(name)):
             key = _owner_key(spelling)
             if key:
-                out.append((name, key, owned))
+                out.append((name, key, owned, True))
     for lead in dict.fromkeys(lead for own_leads in leads for lead in own_leads):
         key = _owner_key(lead)
         if key:
@@ -315,7 +321,7 @@ def _owner_table(
                 for i, own_leads in enumerate(leads)
                 if any(same_role(lead, x, aliases) for x in own_leads)
             )
-            out.append((lead, key, owned))
+            out.append((lead, key, owned, False))
     return tuple(out)
 
 
@@ -361,9 +367,33 @@ def _owner_in(
     if best is None or (query.intent is Intent.WHO_LEADS and not query.subgroup_cue):
         return None
     rest = present - best.key - _OWNER_GENERIC
-    if query.subgroup_cue or (not rest and not query.status_asked):
-        return best  # "the CSE sub group's actions", "what's overdue for MEG"
+    if query.subgroup_cue and not set(_bodies_named(index, query.text)) & best.key:
+        return best  # "the CSE sub group's actions"
+    if not rest and not query.status_asked and not query.subgroup_cue:
+        # A bare name ("what's overdue for MEG") is the owner's work. A lead role the plan's
+        # actions speak of more widely than it leads is a subject too: "LADO" is all the
+        # work on the LADO, not only the LADO's own.
+        if best.group:
+            return best
+        named = {id(h.view) for h in index.find(sorted(best.key & present)).hits}
+        if not {id(v) for v in best.views} < named:
+            return best
     return None
+
+
+_BODY = re.compile(r"\b([a-z0-9&]+) (?:panel|forum|hub|board|group|meeting|committee)s?\b")
+
+
+def _bodies_named(index: PlanIndex, question: str) -> list[str]:
+    """Words of a body the question names as the plan's actions speak of it ("is the CSE
+    panel working": 2.2c reviews the CSE panel), as against the sub-group that owns them."""
+    words: list[str] = []
+    for m in _BODY.finditer(question.lower()):
+        if not words_of(m.group(1)):
+            continue  # "the board": no name of its own
+        if any(m.group(0) in v.text.lower() for v in index.views):
+            words += [w for w in words_of(m.group(0)) if w not in words]
+    return words
 
 
 def _named(owners: list[Owner], words: set[str], index: PlanIndex) -> Owner | None:
