@@ -168,6 +168,13 @@ def _scope(
     if resolved.known and set(resolved.known) <= _THE_PLAN:
         resolved = Search(ignored=resolved.ignored, missing=resolved.missing)
 
+    titled, title = index.titled(set(resolved.known)) if query.titled and not refs else ([], "")
+    if titled:  # "the CSE priority": the whole priority, not every action that says CSE
+        keep = {id(v) for v in titled}
+        views = [v for v in views if id(v) in keep]
+        parts.append(f"for {_short(title)}")
+        return Scope(views, " ".join(parts))
+
     if resolved.known or resolved.missing:
         pool = index if len(views) == len(index.views) else PlanIndex(views)
         quoted = words_of(query.quoted)

@@ -63,6 +63,7 @@ class Query:
     head: str = ""  # the subject line of "SCR learning - how do we make sure it changes practice"
     refs: tuple[str, ...] = ()  # "1.2a", "priority 2", "objective 3": numbered parts of the plan
     quoted: str = ""  # a phrase in quotes: "where's the 'everybody's business' campaign"
+    titled: bool = False  # "the CSE priority", "the licensing objective": a level by its title
 
 
 MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_name) if name}
@@ -318,6 +319,13 @@ _LEVEL_NUMBER = re.compile(
 )
 
 
+#: A plan level named by its title, not its number: "the CSE priority", "objective on LAC".
+_TITLED = re.compile(
+    r"\b(?:priority|objective|work ?stream|strand|outcome|sub objective|sub-objective|theme)"
+    r"(?!\s+(?:\d|[a-z]\b|areas?\b))"
+)
+
+
 def parse(text: str, today: date) -> Query:
     """Read `text` (a question in plain words) as a Query, with dates relative to `today`."""
     raw = normalise(text[:MAX_QUESTION])
@@ -375,6 +383,7 @@ def parse(text: str, today: date) -> Query:
     if subject_match and subject:  # "what's the Q&R sub-committee monitoring": not a topic word
         words = words[: subject_match.start("verb")] + " " + words[subject_match.end("verb") :]
     refs = _refs(words)
+    titled = bool(_TITLED.search(words))
     words = _REF_MENTION.sub(lambda m: m.group(0) if _glossary_ref(m) else " ", words)
     mine = bool(_MINE.search(words))
     team = bool(_TEAM.search(words))
@@ -412,6 +421,7 @@ def parse(text: str, today: date) -> Query:
         head=head if head != topic else "",
         refs=refs,
         quoted=_topic(canonicalise(normalise(quoted.group(1)))) if quoted else "",
+        titled=titled,
     )
 
 

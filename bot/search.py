@@ -288,6 +288,36 @@ class PlanIndex:
                 return [left, right]
         return []
 
+    def titled(self, words: set[str]) -> tuple[list[ActionView], str]:
+        """The actions of the one priority or work stream whose whole title the question gives
+        ("the CSE priority - what's everyone doing": priority 2, CHILD SEXUAL EXPLOITATION).
+
+        The title that shares most words with the question wins; a tie between two is no
+        answer. A work stream wins over its own priority when both fit.
+        """
+        best: tuple[int, int] = (0, 0)
+        chosen: list[tuple[str, str, str]] = []
+        for level, key in (("priority", "priority_ref"), ("work stream", "workstream_ref")):
+            seen: set[str] = set()
+            for view in self.views:
+                ref = getattr(view, key) or ""
+                title = view.priority if level == "priority" else view.workstream
+                if not ref or not title or ref in seen:
+                    continue
+                seen.add(ref)
+                said = title_words(title)
+                if not said or not said <= words:
+                    continue
+                rank = (len(said), level == "work stream")
+                if rank > best:
+                    best, chosen = rank, [(key, ref, title)]
+                elif rank == best:
+                    chosen.append((key, ref, title))
+        if len(chosen) != 1:
+            return [], ""
+        key, ref, title = chosen[0]
+        return [v for v in self.views if getattr(v, key) == ref], f"{ref} {title}"
+
     def words_in(self, view: ActionView) -> frozenset[str]:
         """Every word of `view`'s topic fields (it must be one of this index's views)."""
         fields = self.fields[self._position[id(view)]]
@@ -399,6 +429,12 @@ CACHE_TEXTS = 65_536
 def cached_tokens(text: str) -> tuple[str, ...]:
     """tokens() of plan text (with the glossary's phrases kept beside their tokens)."""
     return tuple(tokens(text, keep=True))
+
+
+@lru_cache(maxsize=CACHE_TEXTS)
+def title_words(text: str) -> frozenset[str]:
+    """A title's own words (glossary tokens, not the phrases' words beside them)."""
+    return frozenset(w for w in tokens(text) if not looks_like_ref(w))
 
 
 @lru_cache(maxsize=CACHE_TEXTS)
