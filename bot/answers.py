@@ -64,6 +64,7 @@ _OWNER_GENERIC = frozenset(
 )
 
 
+_YEAR = re.compile(r"(?:19|20)\d\d")
 _THE_PLAN = frozenset(tokens("plan plans business board lscb scb"))
 
 
@@ -133,7 +134,8 @@ def _scope(
     wants_own = query.mine or query.team
     owner = None
 
-    topic_words = [w for w in words_of(query.topic) if not w.isdigit()]  # "the 3 priorities"
+    # "the 3 priorities": a count is no topic; a year is ("the YOT inspection in 2010").
+    topic_words = [w for w in words_of(query.topic) if not w.isdigit() or _YEAR.fullmatch(w)]
     # "the CSE panel" where the actions speak of the panel: "panel" is a topic word there.
     topic_words += [w for w in _bodies_named(index, query.text) if w not in topic_words]
     refs = [r for r in query.refs if index.by_ref(r)]

@@ -267,6 +267,7 @@ _FILLER = re.compile(
     r"please|thanks|thank you|cheers|sorry|ta|hi|hello|hey|hiya|good|morning|afternoon|"
     r"before|after|tomorrow|tonight|today|yesterday|"
     r"rollout|roll out|at the moment|at this point|at this stage|to date|currently|right now|"
+    r"(?:the|in a|by the|on the) ways? (?:we|you|they|it|that|in which)|"
     r"now|so far|overall|"
     r"remind|chase|chasing|before the board|before board|for the board meeting|"
     r"board meeting|meeting|ahead of|area|responsible for|in charge of|"
