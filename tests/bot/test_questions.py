@@ -31,11 +31,14 @@ SETS = {
     "typed": QUESTIONS / "typed",
     "heldout": QUESTIONS / "heldout",
     "fresh": QUESTIONS / "fresh",
+    "final": QUESTIONS / "final",
 }
 # The fresh set's bar is below its first measure (87.5%): it is a measure of questions nobody
 # tuned the reader on, and the bar only stops a change that makes it worse.
-REQUIRED_RATE = {"first": 0.95, "typed": 0.95, "heldout": 0.90, "fresh": 0.85}
-MINIMUM_SIZE = {"first": 150, "typed": 150, "heldout": 150, "fresh": 150}
+# The final set was measured at 80.8% on the code this round started from and 86.4% after
+# the fresh set's fixes, before anything was changed for it.
+REQUIRED_RATE = {"first": 0.95, "typed": 0.95, "heldout": 0.90, "fresh": 0.85, "final": 0.84}
+MINIMUM_SIZE = {"first": 150, "typed": 150, "heldout": 150, "fresh": 150, "final": 125}
 ROLE_REFUSALS = ("can't find", "could be several", "Pick your board")
 
 Answer = frozenset[tuple[str, str]]
