@@ -215,10 +215,14 @@ _ASKING = re.compile(
     r"\b(?:tell|show|give|send|remind) me\b|\blet me know\b|\bfor me to see\b|\bhelp me\b"
 )
 _ROLE_INTRO = re.compile(
-    r"^(?:hi |hello |hey |hiya )?(?P<here>[a-z0-9&.' ]{2,40}?) here\b|"
-    r"(?:(?:^|[,.-] )as|\bspeaking as|\bi am|\bi have just started as|\bi just started as|"
+    r"^(?:hi |hello |hey |hiya )?(?P<here>[a-z0-9&.' ]{2,60}?) here\b|"
+    r"(?:(?:^|[,.-] )as|(?<!such )(?<!well )(?<!soon )(?<!far )\bas(?= (?:the|a|an) )|"
+    r"\bspeaking as|\bi am|\bi have just started as|\bi just started as|"
     r"\bjust started as|\bi have taken over as|\btaking over as|\bi have become|"
     r"\bnewly appointed|\bchairing|\bi chair|\bacting up as|"
+    # Who the asker is, said in passing: "(I run a dental practice)", "just joined MEG".
+    r"\b(?:i|we) (?:run|manage|work (?:in|at|for|with|on)|represent|sit on)|"
+    r"\b(?:i have |i have been |have been |been )?just (?:been )?(?:added to|joined|appointed to)|"
     r"(?P<acting>\bcovering for|\bstanding in for|\bdeputising for|\bdeputizing for|"
     r"\bon behalf of))"
     r" (?:the |a |an )?(?:new )?(?P<role>[a-z0-9&.' -]+?)"
@@ -268,6 +272,7 @@ _FILLER = re.compile(
     r"before|after|tomorrow|tonight|today|yesterday|"
     r"rollout|roll out|at the moment|at this point|at this stage|to date|currently|right now|"
     r"(?:the|in a|by the|on the) ways? (?:we|you|they|it|that|in which)|"
+    r"(?:this|for the|over the|in the|during the) (?:financial |plan |business )?(?:year|yr)|"
     r"now|so far|overall|"
     r"remind|chase|chasing|before the board|before board|for the board meeting|"
     r"board meeting|meeting|ahead of|area|responsible for|in charge of|"
@@ -342,11 +347,15 @@ def parse(text: str, today: date) -> Query:
         due, words = _due_window(words, today)
 
     role_text = acting_for = ""
-    intro = _ROLE_INTRO.search(words)
-    if intro:
-        role_text = (intro.group("role") or intro.group("here")).strip()
+    for _ in range(3):  # "just been added to MEG as the primary care rep (I run a practice)"
+        intro = _ROLE_INTRO.search(words)
+        if intro is None:
+            break
+        said = (intro.group("role") or intro.group("here")).strip()
         if intro.group("acting"):  # "covering for the business manager": about their work
-            role_text, acting_for = "", role_text
+            acting_for = acting_for or said
+        else:
+            role_text = role_text or said
         words = (words[: intro.start()] + " " + words[intro.end() :]).strip()
     quoted = _QUOTED.search(text or "")
 
