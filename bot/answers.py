@@ -194,7 +194,10 @@ def _scope(
             # Only a subject line the plan has (nearly) whole in one action leads: in "harmful
             # sexual behaviour - kids who abuse other kids - has the procedure been looked
             # at?" the plan has "harm" somewhere, but the rest names the action.
-            if _strong_hit(pool, first) and not narrows and first.best >= HEAD_COVERAGE:
+            # And the plan must know most of its words: "kids living long term with a family
+            # friend rather than a parent - private fostering" is not about "parent".
+            known = len(first.known) >= len(first.ignored)
+            if _strong_hit(pool, first) and not narrows and known and first.best >= HEAD_COVERAGE:
                 found, topic_words = first, head
         if not found.hits or found.best < MATCH_THRESHOLD:
             found = pool.find(topic_words, ALL_FIELDS)  # "what is the LADO working on"
