@@ -165,10 +165,12 @@ def _board_in_question(
     index = _board_names(session)
     words = text.split()
     keys = [re.sub(r"(?:'s|s'|’s)$", "", w.lower()).strip("?,.!:;") for w in words]
+    # "Worcs'": a name that ends in s, with the apostrophe after it.
+    plain = [re.sub(r"(?:'s|’s)$", "", w.lower()).strip("?,.!:;'’") for w in words]
     for size in range(min(5, len(words)), 0, -1):
         for start in range(len(words) - size + 1):
             phrase = " ".join(keys[start : start + size])
-            board_id = index.get(phrase)
+            board_id = index.get(phrase, index.get(" ".join(plain[start : start + size])))
             if board_id is None and size == 1 and phrase.endswith("s"):
                 board_id = index.get(phrase[:-1])  # "dudleys early help actions"
             if board_id is not None:

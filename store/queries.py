@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from collections import OrderedDict, defaultdict
 from dataclasses import dataclass, field, replace
@@ -170,9 +171,18 @@ def board_names(board: Board) -> set[str]:
     """Every name a person may use for the board: code, names, aliases, the place name and
     its usual shortenings (Herefordshire: Hereford, Herefs; Worcs; Shrops)."""
     place = board.short_name.split()[0]
-    return {board.code, board.name, board.short_name, *board.aliases, place} | set(
-        county_forms(place)
-    )
+    names = {board.code, board.name, board.short_name, *board.aliases, place}
+    # "Wakefield & District" for Wakefield & District SCB: the name without its kind of body,
+    # with "&" and "and" either way.
+    bare = {_BODY_SUFFIX.sub("", n) for n in (board.name, board.short_name)} - {""}
+    bare |= {n.replace(" & ", " and ") for n in bare} | {n.replace(" and ", " & ") for n in bare}
+    return names | bare | set(county_forms(place))
+
+
+_BODY_SUFFIX = re.compile(
+    r"\s+(?:local\s+)?(?:safeguarding\s+children(?:'s)?\s+(?:board|partnership)|l?scb|scp)$",
+    re.I,
+)
 
 
 def county_forms(name: str) -> list[str]:
