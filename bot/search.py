@@ -66,12 +66,28 @@ TIE = 0.06  # actions scoring within this of the best are as good an answer
 _STEMMER = snowballstemmer.stemmer("english")
 
 
+#: Stems of one word that Snowball keeps apart: British and American spellings ("licence",
+#: "license"; "organization"), and a verb and its noun ("a child dies", "child deaths").
+_SAME_STEM = {
+    "licenc": "licens",
+    "practis": "practic",
+    "defens": "defenc",
+    "behavior": "behaviour",
+    "program": "programm",
+    "center": "centr",
+    "die": "death",
+}
+_AMERICAN_Z = re.compile(r"(?<=[a-z]{2})([iy])z")
+
+
 @lru_cache(maxsize=65_536)
 def stem(word: str) -> str:
-    """The word's Snowball (Porter 2) stem; glossary tokens and refs are kept as they are."""
+    """The word's Snowball (Porter 2) stem, one spelling for British and American forms;
+    glossary tokens and refs are kept as they are."""
     if word in _GLOSSARY_TOKENS or any(c.isdigit() for c in word) or "&" in word:
         return word
-    return str(_STEMMER.stemWord(word))
+    stemmed = _AMERICAN_Z.sub(r"\1s", str(_STEMMER.stemWord(word)))
+    return _SAME_STEM.get(stemmed, stemmed)
 
 
 _GLOSSARY_TOKENS = frozenset(SYNONYMS)
