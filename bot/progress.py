@@ -12,13 +12,15 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from sqlalchemy import Integer, String, cast, literal_column, null, union_all
+from sqlalchemy import select as sa_select  # untyped: rows of mixed kinds
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from bot.channels import announce_channels
 from bot.clock import LONDON
 from bot.guard import check_note, refusal_message
-from bot.identity import is_board_admin, pending_requests
+from bot.identity import bootstrap_admins, is_board_admin
 from bot.render import Post, escape, fmt_date
 from bot.roles import Aliases, board_aliases, role_identity
 from bot.search import PlanIndex, looks_like_ref, tokens
@@ -26,10 +28,13 @@ from store import withdrawals
 from store.models import (
     AuditEvent,
     Board,
+    BoardAdmin,
     Person,
     PersonSubgroup,
     ProgressUpdate,
     ProgressWithdrawal,
+    RequestStatus,
+    RoleRequest,
     Subgroup,
 )
 from store.queries import COMPLETE, NO_UPDATE, ActionView, UpdateView, action_views
@@ -322,25 +327,40 @@ def membership(session: Session, person: Person | None, board: Board) -> Members
     are an admin of it, read now: every write calls this at the moment of writing."""
     if person is None:
         return Membership()
-    admin = is_board_admin(session, person, board)
-    if person.board_id != board.id or person.id is None:
-        return Membership(is_admin=admin)
-    groups = session.exec(
-        select(Subgroup.name)
+    if person.board_id != board.id or person.id is None or board.id is None:
+        return Membership(is_admin=is_board_admin(session, person, board))
+    # The admin grant, the sub-groups and the pending requests in one statement (each
+    # question and update asks): (0, None, None), (1, sub-group name, None), (2, role asked
+    # for, its sub-group's id or None).
+    no_text, no_id = cast(null(), String), cast(null(), Integer)  # typed: PostgreSQL's UNION
+    granted: Any = sa_select(literal_column("0"), no_text, no_id).where(
+        col(BoardAdmin.person_id) == person.id, col(BoardAdmin.board_id) == board.id
+    )
+    groups: Any = (
+        sa_select(literal_column("1"), col(Subgroup.name), no_id)
         .join(PersonSubgroup, col(PersonSubgroup.subgroup_id) == col(Subgroup.id))
         .where(
-            PersonSubgroup.person_id == person.id,
-            Subgroup.board_id == board.id,
+            col(PersonSubgroup.person_id) == person.id,
+            col(Subgroup.board_id) == board.id,
             col(Subgroup.archived_at).is_(None),
         )
-    ).all()
-    waiting = pending_requests(session, person, board)
+    )
+    waiting: Any = sa_select(
+        literal_column("2"), col(RoleRequest.role), col(RoleRequest.subgroup_id)
+    ).where(
+        col(RoleRequest.person_id) == person.id,
+        col(RoleRequest.board_id) == board.id,
+        col(RoleRequest.status) == RequestStatus.PENDING.value,
+    )
+    rows = session.execute(union_all(granted, groups, waiting)).all()
+    asked = [(name, group) for kind, name, group in rows if kind == 2]
     return Membership(
         roles=frozenset(r.casefold() for r in person.roles),
-        groups=frozenset(groups),
-        is_admin=admin,
-        pending_roles=frozenset(r.role.casefold() for r in waiting if r.subgroup_id is None),
-        pending_groups=frozenset(r.role for r in waiting if r.subgroup_id is not None),
+        groups=frozenset(name for kind, name, _ in rows if kind == 1),
+        is_admin=person.slack_user_id in bootstrap_admins(session)
+        or any(kind == 0 for kind, _, _ in rows),
+        pending_roles=frozenset(role.casefold() for role, group in asked if group is None),
+        pending_groups=frozenset(role for role, group in asked if group is not None),
         aliases=board_aliases(board.role_aliases),
     )
 

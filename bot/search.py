@@ -89,7 +89,14 @@ _TOPIC_WORDS = sorted(
 
 def words_of(text: str) -> list[str]:
     """Canonical content words of `text` as written (glossary applied, not stemmed)."""
-    return [t for t in _TOKEN.findall(canonicalise(text)) if t not in STOPWORDS]
+    return list(_words_of(text))
+
+
+@lru_cache(maxsize=4096)
+def _words_of(text: str) -> tuple[str, ...]:
+    # Performance only: one question's parts (topic, subject, head) are looked at several
+    # times while answering, and the glossary's patterns are the costly part.
+    return tuple(t for t in _TOKEN.findall(canonicalise(text)) if t not in STOPWORDS)
 
 
 def tokens(text: str, keep: bool = False) -> list[str]:

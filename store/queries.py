@@ -27,7 +27,7 @@ from store.models import (
     Subgroup,
     Workstream,
 )
-from store.state import same_plan
+from store.state import STAMPS_READ, same_plan
 from store.withdrawals import live
 
 logger = logging.getLogger(__name__)
@@ -147,6 +147,31 @@ def find_board(session: Session, name: str) -> Board:
     raise UnknownBoard(f"No board called {name!r}. Known boards: {known}.")
 
 
+def find_person(session: Session, slack_user_id: str) -> tuple[Person | None, Board | None]:
+    """The person with this Slack id, if known, and their board, read with its version stamp
+    in one statement: while the caller holds the board, `asker_board` finds it in the session,
+    and the board's first `action_views` uses the stamp, neither with a statement of its own."""
+    row = session.execute(
+        sa_select(Person, Board, col(BoardVersion.stamp))
+        .outerjoin(Board, col(Board.id) == col(Person.board_id))
+        .outerjoin(BoardVersion, col(BoardVersion.board_id) == col(Person.board_id))
+        .where(col(Person.slack_user_id) == slack_user_id)
+    ).first()
+    if row is None:
+        return None, None
+    person, board, stamp = row
+    if board is not None and board.id is not None:
+        stamps_read(session)[board.id] = stamp
+    return person, board
+
+
+def stamps_read(session: Session) -> dict[int, str | None]:
+    """Board stamps this session has read and not used yet (see `board_stamp`); store.state
+    empties it whenever the session writes a stamp."""
+    found: dict[int, str | None] = session.info.setdefault(STAMPS_READ, {})
+    return found
+
+
 def asker_board(
     session: Session, person: Person | None, board_name: str | None, default_board: str | None
 ) -> Board | None:
@@ -210,13 +235,19 @@ def board_priorities(session: Session, board_id: int) -> list[Priority]:
     )
 
 
+#: A board's live sub-groups as (name, aliases), by name.
+SubgroupNames = tuple[tuple[str, tuple[str, ...]], ...]
+
+
 @dataclass(frozen=True)
 class _Kept:
-    """A board's views as read under `stamp`, with each action's completion in the plan."""
+    """A board's views as read under `stamp`, with each action's completion in the plan and
+    the board's live sub-groups (both the plan's, so kept while only progress changes)."""
 
     stamp: str
     views: tuple[ActionView, ...]
     plan_done: dict[int, date | None]
+    subgroups: SubgroupNames = ()
 
 
 _STATE_COLUMNS: list[Any] = [
@@ -241,7 +272,14 @@ VIEW_CACHE_BOARDS = 2048
 
 
 def board_stamp(session: Session, board_id: int) -> str | None:
-    """The board's current version stamp (None for a board no write has stamped yet)."""
+    """The board's current version stamp (None for a board no write has stamped yet).
+
+    A stamp `find_person` read earlier in this session serves once, instead of a statement:
+    it is no newer than the rows read after it, which is all a cached view needs (a write in
+    this session forgets it first, store.state)."""
+    read = stamps_read(session)
+    if board_id in read:
+        return read.pop(board_id)
     return session.execute(
         sa_select(col(BoardVersion.stamp)).where(col(BoardVersion.board_id) == board_id)
     ).scalar()
@@ -265,16 +303,40 @@ def action_views(session: Session, board: Board) -> list[ActionView]:
     if hit is not None and stamp is not None and same_plan(hit.stamp, stamp):
         # Only progress was written since (store.state.apply_update keeps the plan's part of
         # the stamp): read the states again, not the plan.
-        views, plan_done = _refresh_progress(session, board, hit), hit.plan_done
+        views = _refresh_progress(session, board, hit)
+        plan_done, groups = hit.plan_done, hit.subgroups
     else:
         views, plan_done = _read_views(session, board)
+        groups = _subgroup_names(session, board.id)
     if stamp is not None:
         with _VIEWS_LOCK:
-            cache[board.id] = _Kept(stamp, tuple(views), plan_done)
+            cache[board.id] = _Kept(stamp, tuple(views), plan_done, groups)
             cache.move_to_end(board.id)
             while len(cache) > VIEW_CACHE_BOARDS:
                 cache.popitem(last=False)
     return views
+
+
+def subgroup_names(session: Session, board: Board, views: list[ActionView]) -> SubgroupNames:
+    """The board's live sub-groups as (name, aliases), by name: as read with `views` when
+    they are the board's cached ones (no statement), else read now."""
+    assert board.id is not None
+    bind = session.get_bind()
+    engine = bind if isinstance(bind, Engine) else bind.engine
+    with _VIEWS_LOCK:
+        cache = _VIEWS.get(engine)
+        kept = cache.get(board.id) if cache is not None else None
+    if (
+        kept is not None
+        and len(kept.views) == len(views)
+        and all(a is b for a, b in zip(kept.views, views, strict=True))
+    ):
+        return kept.subgroups
+    return _subgroup_names(session, board.id)
+
+
+def _subgroup_names(session: Session, board_id: int) -> SubgroupNames:
+    return tuple((sg.name, tuple(sg.aliases)) for sg in board_subgroups(session, board_id))
 
 
 def _read_views(
