@@ -10,8 +10,9 @@ from datetime import date, datetime
 from typing import Any
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import Engine, and_, case, func
+from sqlalchemy import Engine, and_, bindparam, case, func, literal, null, union_all
 from sqlalchemy import select as sa_select  # untyped: a 20-column select
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from store.models import (
@@ -25,6 +26,7 @@ from store.models import (
     Priority,
     ProgressUpdate,
     Subgroup,
+    UTCDateTime,
     Workstream,
 )
 from store.state import STAMPS_READ, same_plan
@@ -558,44 +560,15 @@ class UpdateView:
 def updates_since(session: Session, board_id: int, since: datetime) -> list[UpdateView]:
     """The board's progress updates at or after `since`, oldest first, each with the action's
     state (status, target, percent) just before it."""
-    # Only actions updated since then, read from their first such update on; what each was
-    # before that is folded by the database (_fold_before), not read row by row. An undone or
-    # corrected update is skipped throughout (live()).
-    first = (
-        sa_select(
-            col(ProgressUpdate.action_id).label("action_id"),
-            func.min(col(ProgressUpdate.id)).label("first_id"),
-        )
-        .join(Action, col(ProgressUpdate.action_id) == col(Action.id))
-        .where(col(Action.board_id) == board_id, col(ProgressUpdate.created_at) >= since, live())
-        .group_by(col(ProgressUpdate.action_id))
-        .subquery()
-    )
-    columns: list[Any] = [
-        ProgressUpdate.action_id,
-        ProgressUpdate.author_slack_user_id,
-        ProgressUpdate.created_at,
-        ProgressUpdate.rag,
-        ProgressUpdate.note,
-        ProgressUpdate.percent,
-        ProgressUpdate.completed_on,
-        ProgressUpdate.new_due,
-        ProgressUpdate.retarget_reason,
-        Action.ref,
-        Action.text,
-        Action.due,
-        Action.completed,
-    ]
-    rows = session.execute(
-        sa_select(*columns)
-        .join(first, first.c.action_id == col(ProgressUpdate.action_id))
-        .join(Action, col(ProgressUpdate.action_id) == col(Action.id))
-        .where(col(ProgressUpdate.id) >= first.c.first_id, live())
-        .order_by(col(ProgressUpdate.action_id), col(ProgressUpdate.id))
-    ).all()
-    before = _fold_before(session, first) if rows else {}
+    # One statement (_WINDOW): the actions updated since then, found through the index on
+    # (action_id, created_at); their updates from the first such one on; and what each action
+    # was before that, folded by the database, not read row by row. An undone or corrected
+    # update is skipped throughout (live()).
+    rows = session.execute(_WINDOW, {"board": board_id, "since": since}).all()
+    before: dict[int, _Progress] = {}
     out: list[UpdateView] = []
     for (
+        kind,
         action_id,
         author,
         created_at,
@@ -610,6 +583,11 @@ def updates_since(session: Session, board_id: int, since: datetime) -> list[Upda
         plan_due,
         plan_completed,
     ) in rows:
+        if kind == _BEFORE:
+            before[action_id] = _Progress(
+                rag=rag, due=new_due, completed=completed_on, percent=percent
+            )
+            continue
         state = before.setdefault(action_id, _Progress())
         if state.due is None:
             state.due = plan_due
@@ -641,38 +619,103 @@ def updates_since(session: Session, board_id: int, since: datetime) -> list[Upda
     return out
 
 
-def _fold_before(session: Session, first: Any) -> dict[int, _Progress]:
-    """Each action's RAG, target, completion and percent from its live updates before
-    `first.first_id` (newest given wins), folded in two statements however long the history."""
+_BEFORE, _UPDATE = 0, 1
+
+
+def _window_statement() -> Any:
+    """updates_since's statement, built once. Rows of two kinds, ordered by kind, action, id:
+    (_BEFORE, action, each field's newest value before the window's first update) and
+    (_UPDATE, action, the update's fields, the action's ref, text and plan dates)."""
     pu = ProgressUpdate
-    newest = session.execute(
+    # Each of the board's actions with the id of its first live update in the window (NULL
+    # when it has none, which joins nothing below): one short range of the (action_id,
+    # created_at) index per action, however many boards and updates there are. (A join would
+    # let PostgreSQL read every board's window; `id + 0` keeps SQLite from walking the
+    # action's whole history in id order for the minimum.)
+    first_id = (
+        sa_select(func.min(col(pu.id) + 0))
+        .where(
+            col(pu.action_id) == col(Action.id),
+            col(pu.created_at) >= bindparam("since", type_=UTCDateTime()),
+            live(),
+        )
+        .scalar_subquery()
+    )
+    first = (
+        sa_select(col(Action.id).label("action_id"), first_id.label("first_id"))
+        .where(col(Action.board_id) == bindparam("board"))
+        .cte("window_first")
+    )
+    # For each, the id of the newest live update before the window giving each field.
+    newest = (
         sa_select(
-            col(pu.action_id),
-            func.max(case((and_(col(pu.rag).is_not(None), col(pu.rag) != ""), col(pu.id)))),
-            func.max(case((col(pu.new_due).is_not(None), col(pu.id)))),
-            func.max(case((col(pu.completed_on).is_not(None), col(pu.id)))),
-            func.max(case((col(pu.percent).is_not(None), col(pu.id)))),
+            col(pu.action_id).label("action_id"),
+            func.max(case((and_(col(pu.rag).is_not(None), col(pu.rag) != ""), col(pu.id))))
+            .label("rag_id"),
+            func.max(case((col(pu.new_due).is_not(None), col(pu.id)))).label("due_id"),
+            func.max(case((col(pu.completed_on).is_not(None), col(pu.id)))).label("done_id"),
+            func.max(case((col(pu.percent).is_not(None), col(pu.id)))).label("percent_id"),
         )
         .join(first, first.c.action_id == col(pu.action_id))
-        .where(col(pu.id) < first.c.first_id, live())
+        .where(first.c.first_id.is_not(None), col(pu.id) < first.c.first_id, live())
         .group_by(col(pu.action_id))
-    ).all()
-    wanted = {i for row in newest for i in row[1:] if i is not None}
-    values: dict[int, tuple[Any, ...]] = {}
-    if wanted:
-        fields: list[Any] = [pu.id, pu.rag, pu.new_due, pu.completed_on, pu.percent]
-        query = sa_select(*fields)
-        for i, *fields in session.execute(query.where(col(pu.id).in_(wanted))):
-            values[i] = tuple(fields)
-    out: dict[int, _Progress] = {}
-    for action_id, rag_id, due_id, completed_id, percent_id in newest:
-        out[action_id] = _Progress(
-            rag=values[rag_id][0] if rag_id else None,
-            due=values[due_id][1] if due_id else None,
-            completed=values[completed_id][2] if completed_id else None,
-            percent=values[percent_id][3] if percent_id else None,
+        .subquery("window_before")
+    )
+    r, d, c, p = (aliased(pu) for _ in range(4))
+    updates = (
+        sa_select(
+            literal(_UPDATE).label("kind"),
+            col(pu.action_id),
+            col(pu.author_slack_user_id),
+            col(pu.created_at),
+            col(pu.rag),
+            col(pu.note),
+            col(pu.percent),
+            col(pu.completed_on),
+            col(pu.new_due),
+            col(pu.retarget_reason),
+            col(Action.ref),
+            col(Action.text),
+            col(Action.due),
+            col(Action.completed),
+            col(pu.id).label("update_id"),
         )
-    return out
+        .join(first, first.c.action_id == col(pu.action_id))
+        .join(Action, col(pu.action_id) == col(Action.id))
+        .where(first.c.first_id.is_not(None), col(pu.id) >= first.c.first_id, live())
+    )
+    folded = (
+        sa_select(
+            literal(_BEFORE),
+            newest.c.action_id,
+            null(),
+            null(),
+            col(r.rag),
+            null(),
+            col(p.percent),
+            col(c.completed_on),
+            col(d.new_due),
+            null(),
+            null(),
+            null(),
+            null(),
+            null(),
+            null(),
+        )
+        .select_from(newest)
+        .join(r, col(r.id) == newest.c.rag_id, isouter=True)
+        .join(d, col(d.id) == newest.c.due_id, isouter=True)
+        .join(c, col(c.id) == newest.c.done_id, isouter=True)
+        .join(p, col(p.id) == newest.c.percent_id, isouter=True)
+    )
+    # The updates first: PostgreSQL types the union's columns from them, not from the NULLs.
+    both = union_all(updates, folded).subquery("window_rows")
+    return sa_select(*[c for c in both.c if c.name != "update_id"]).order_by(
+        both.c.kind, both.c.action_id, both.c.update_id
+    )
+
+
+_WINDOW = _window_statement()
 
 
 def chaired_subgroup_ids(session: Session, person_id: int) -> set[int]:
