@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import cached_property, lru_cache
 from typing import Any
 
 from sqlalchemy import Integer, String, cast, literal_column, null, union_all
@@ -296,13 +297,21 @@ class Membership:
 
     def leads(self, view: ActionView) -> bool:
         """The person leads the action by a confirmed role or sub-group membership."""
-        return _holds(self.roles, self.groups, view, self.aliases)
+        return _holds(self._confirmed, self.groups, view, self.aliases)
 
     def owns(self, view: ActionView) -> bool:
         """The action is the person's, by a confirmed or a requested role ("my actions")."""
-        return self.leads(view) or _holds(
-            self.pending_roles, self.pending_groups, view, self.aliases
-        )
+        return self.leads(view) or _holds(self._pending, self.pending_groups, view, self.aliases)
+
+    # Performance only: the roles' and groups' identities, worked out once per membership
+    # rather than once per action it is checked against.
+    @cached_property
+    def _confirmed(self) -> frozenset[frozenset[str]]:
+        return _identities((*self.roles, *self.groups), self.aliases)
+
+    @cached_property
+    def _pending(self) -> frozenset[frozenset[str]]:
+        return _identities((*self.pending_roles, *self.pending_groups), self.aliases)
 
     def may_update(self, view: ActionView) -> bool:
         """Confirmed leads, members of the owning sub-group, and the board's admins may update."""
@@ -310,16 +319,27 @@ class Membership:
 
 
 def _holds(
-    roles: frozenset[str], groups: frozenset[str], view: ActionView, aliases: Aliases
+    identities: frozenset[frozenset[str]], groups: frozenset[str], view: ActionView,
+    aliases: Aliases,
 ) -> bool:
     # One role, however the plan spells it: "LSCB Chair" holds "Chair of LSCB" (bot.roles).
-    leads = {role_identity(lead, aliases) for lead in (*view.leads, view.lead or "")}
-    leads.discard(frozenset())
-    return bool(
-        {role_identity(r, aliases) for r in roles} & leads
-        or groups & set(view.subgroups)
-        or {role_identity(g, aliases) for g in groups} & leads
-    )
+    # `identities` are the role identities of the person's roles and groups (a group can be
+    # named as a lead).
+    return not identities.isdisjoint(
+        _lead_identities(view.leads, view.lead, aliases)
+    ) or not groups.isdisjoint(view.subgroups)
+
+
+def _identities(names: tuple[str, ...], aliases: Aliases) -> frozenset[frozenset[str]]:
+    return frozenset(role_identity(n, aliases) for n in names)
+
+
+@lru_cache(maxsize=65_536)
+def _lead_identities(
+    leads: tuple[str, ...], lead: str | None, aliases: Aliases
+) -> frozenset[frozenset[str]]:
+    """The role identities of an action's leads (never the empty one)."""
+    return frozenset(role_identity(x, aliases) for x in (*leads, lead or "")) - {frozenset()}
 
 
 def membership(session: Session, person: Person | None, board: Board) -> Membership:
