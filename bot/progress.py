@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 from functools import cached_property, lru_cache
 from typing import Any
 
-from sqlalchemy import Integer, String, cast, literal_column, null, union_all
+from sqlalchemy import Integer, String, bindparam, cast, literal_column, null, union_all
 from sqlalchemy import select as sa_select  # untyped: rows of mixed kinds
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
@@ -349,30 +349,7 @@ def membership(session: Session, person: Person | None, board: Board) -> Members
         return Membership()
     if person.board_id != board.id or person.id is None or board.id is None:
         return Membership(is_admin=is_board_admin(session, person, board))
-    # The admin grant, the sub-groups and the pending requests in one statement (each
-    # question and update asks): (0, None, None), (1, sub-group name, None), (2, role asked
-    # for, its sub-group's id or None).
-    no_text, no_id = cast(null(), String), cast(null(), Integer)  # typed: PostgreSQL's UNION
-    granted: Any = sa_select(literal_column("0"), no_text, no_id).where(
-        col(BoardAdmin.person_id) == person.id, col(BoardAdmin.board_id) == board.id
-    )
-    groups: Any = (
-        sa_select(literal_column("1"), col(Subgroup.name), no_id)
-        .join(PersonSubgroup, col(PersonSubgroup.subgroup_id) == col(Subgroup.id))
-        .where(
-            col(PersonSubgroup.person_id) == person.id,
-            col(Subgroup.board_id) == board.id,
-            col(Subgroup.archived_at).is_(None),
-        )
-    )
-    waiting: Any = sa_select(
-        literal_column("2"), col(RoleRequest.role), col(RoleRequest.subgroup_id)
-    ).where(
-        col(RoleRequest.person_id) == person.id,
-        col(RoleRequest.board_id) == board.id,
-        col(RoleRequest.status) == RequestStatus.PENDING.value,
-    )
-    rows = session.execute(union_all(granted, groups, waiting)).all()
+    rows = session.execute(_MEMBERSHIP, {"person": person.id, "board": board.id}).all()
     asked = [(name, group) for kind, name, group in rows if kind == 2]
     return Membership(
         roles=frozenset(r.casefold() for r in person.roles),
@@ -383,6 +360,38 @@ def membership(session: Session, person: Person | None, board: Board) -> Members
         pending_groups=frozenset(role for role, group in asked if group is not None),
         aliases=board_aliases(board.role_aliases),
     )
+
+
+def _membership_statement() -> Any:
+    """The admin grant, the sub-groups and the pending requests in one statement (each
+    question and update asks it), built once: (0, None, None), (1, sub-group name, None),
+    (2, role asked for, its sub-group's id or None)."""
+    person: Any = bindparam("person")
+    board: Any = bindparam("board")
+    no_text, no_id = cast(null(), String), cast(null(), Integer)  # typed: PostgreSQL's UNION
+    granted: Any = sa_select(literal_column("0"), no_text, no_id).where(
+        col(BoardAdmin.person_id) == person, col(BoardAdmin.board_id) == board
+    )
+    groups: Any = (
+        sa_select(literal_column("1"), col(Subgroup.name), no_id)
+        .join(PersonSubgroup, col(PersonSubgroup.subgroup_id) == col(Subgroup.id))
+        .where(
+            col(PersonSubgroup.person_id) == person,
+            col(Subgroup.board_id) == board,
+            col(Subgroup.archived_at).is_(None),
+        )
+    )
+    waiting: Any = sa_select(
+        literal_column("2"), col(RoleRequest.role), col(RoleRequest.subgroup_id)
+    ).where(
+        col(RoleRequest.person_id) == person,
+        col(RoleRequest.board_id) == board,
+        col(RoleRequest.status) == RequestStatus.PENDING.value,
+    )
+    return union_all(granted, groups, waiting)
+
+
+_MEMBERSHIP = _membership_statement()
 
 
 def owners(view: ActionView) -> str:

@@ -146,12 +146,16 @@ class Vocabulary:
     fields: tuple[dict[str, frozenset[str]], ...]
     idf: dict[str, float]
     spellings: dict[str, str]
+    #: Performance only: each word's actions (positions, in plan order), in any field, so a
+    #: search scores only the actions that share a word with the question.
+    postings: dict[str, tuple[int, ...]] = field(default_factory=dict)
 
     @classmethod
     def build(cls, views: Sequence[ActionView]) -> Vocabulary:
         all_fields: list[dict[str, frozenset[str]]] = []
         doc_freq: dict[str, int] = {}
-        for view in views:
+        postings: dict[str, list[int]] = {}
+        for position, view in enumerate(views):
             fields = {
                 "action": frozenset(cached_tokens(view.text)),
                 "work stream": frozenset(cached_tokens(view.workstream)),
@@ -163,6 +167,7 @@ class Vocabulary:
             all_fields.append(fields)
             for word in frozenset().union(*fields.values()):
                 doc_freq[word] = doc_freq.get(word, 0) + 1
+                postings.setdefault(word, []).append(position)
         n = max(len(views), 1)
         # BM25's idf, floored above zero: a word in every action still counts a little.
         idf = {
@@ -175,7 +180,9 @@ class Vocabulary:
                 spellings.update(cached_spellings(text))
             for name in view.leads:
                 spellings.update(cached_spellings(name))
-        return cls(tuple(all_fields), idf, spellings)
+        return cls(
+            tuple(all_fields), idf, spellings, {w: tuple(at) for w, at in postings.items()}
+        )
 
 
 def plan_text_key(views: Sequence[ActionView]) -> tuple[object, ...]:
@@ -214,6 +221,7 @@ class PlanIndex:
         self.fields = vocabulary.fields
         self.idf = vocabulary.idf
         self.spellings = vocabulary.spellings
+        self.postings = vocabulary.postings
         self.vocabulary = list(self.idf)
         self._position = {id(view): i for i, view in enumerate(self.views)}
         self._refs: dict[tuple[str, str], list[ActionView]] = {}
@@ -317,8 +325,11 @@ class PlanIndex:
         if not query or total <= 0:
             return result
         strong = {w for w in query if self.strong(w)}
+        weights = {w: self.weight(w) for w in query}
         scored: list[Hit] = []
-        for view, view_fields in zip(self.views, self.fields, strict=True):
+        # Only actions sharing a word with the question can score (the rest have no spread).
+        sharing = sorted({i for w in query for i in self.postings.get(w, ())})
+        for view, view_fields in ((self.views[i], self.fields[i]) for i in sharing):
             spread, carried = 0.0, dict[str, float]()
             for word in query:
                 best_field = max(
@@ -328,10 +339,10 @@ class PlanIndex:
                 )
                 if best_field is None:
                     continue
-                spread += self.weight(word) * FIELD_WEIGHT[best_field]
+                spread += weights[word] * FIELD_WEIGHT[best_field]
                 for f in fields:
                     if word in view_fields[f]:
-                        carried[f] = carried.get(f, 0.0) + self.weight(word) * FIELD_WEIGHT[f]
+                        carried[f] = carried.get(f, 0.0) + weights[word] * FIELD_WEIGHT[f]
             if not spread:
                 continue
             if strong and not any(w in strong and _has(view_fields, fields, w) for w in query):

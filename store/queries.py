@@ -153,18 +153,22 @@ def find_person(session: Session, slack_user_id: str) -> tuple[Person | None, Bo
     """The person with this Slack id, if known, and their board, read with its version stamp
     in one statement: while the caller holds the board, `asker_board` finds it in the session,
     and the board's first `action_views` uses the stamp, neither with a statement of its own."""
-    row = session.execute(
-        sa_select(Person, Board, col(BoardVersion.stamp))
-        .outerjoin(Board, col(Board.id) == col(Person.board_id))
-        .outerjoin(BoardVersion, col(BoardVersion.board_id) == col(Person.board_id))
-        .where(col(Person.slack_user_id) == slack_user_id)
-    ).first()
+    row = session.execute(_FIND_PERSON, {"user": slack_user_id}).first()
     if row is None:
         return None, None
     person, board, stamp = row
     if board is not None and board.id is not None:
         stamps_read(session)[board.id] = stamp
     return person, board
+
+
+#: Built once (each request asks it): a statement built per call costs more than running it.
+_FIND_PERSON = (
+    sa_select(Person, Board, col(BoardVersion.stamp))
+    .outerjoin(Board, col(Board.id) == col(Person.board_id))
+    .outerjoin(BoardVersion, col(BoardVersion.board_id) == col(Person.board_id))
+    .where(col(Person.slack_user_id) == bindparam("user"))
+)
 
 
 def stamps_read(session: Session) -> dict[int, str | None]:
@@ -282,9 +286,10 @@ def board_stamp(session: Session, board_id: int) -> str | None:
     read = stamps_read(session)
     if board_id in read:
         return read.pop(board_id)
-    return session.execute(
-        sa_select(col(BoardVersion.stamp)).where(col(BoardVersion.board_id) == board_id)
-    ).scalar()
+    return session.execute(_STAMP, {"board": board_id}).scalar()
+
+
+_STAMP = sa_select(col(BoardVersion.stamp)).where(col(BoardVersion.board_id) == bindparam("board"))
 
 
 def action_views(session: Session, board: Board) -> list[ActionView]:
@@ -471,11 +476,7 @@ def _progress_fields(
 def _refresh_progress(session: Session, board: Board, kept: _Kept) -> list[ActionView]:
     """The kept views with each action's state read again: one narrow read, for a board whose
     progress changed and plan did not."""
-    rows = session.execute(
-        sa_select(*_STATE_COLUMNS)
-        .join(Action, col(Action.id) == col(ActionState.action_id))
-        .where(col(Action.board_id) == board.id)
-    ).all()
+    rows = session.execute(_STATES, {"board": board.id}).all()
     states = {row[0]: tuple(row[1:]) for row in rows}
     out = []
     for view in kept.views:
@@ -486,6 +487,13 @@ def _refresh_progress(session: Session, board: Board, kept: _Kept) -> list[Actio
             view = replace(view, **fields)
         out.append(view)
     return out
+
+
+_STATES = (
+    sa_select(*_STATE_COLUMNS)
+    .join(Action, col(Action.id) == col(ActionState.action_id))
+    .where(col(Action.board_id) == bindparam("board"))
+)
 
 
 @dataclass
