@@ -291,6 +291,43 @@ def cached(spec: Spec) -> Path:
     return path
 
 
+def at_schema(built: Path) -> Path:
+    """The cached file upgraded to this tree's newest migration, beside the file as built.
+
+    The built file itself is never upgraded past the revision it holds: trees of other
+    branches (without this tree's newest migrations) share the cache, and Alembic refuses a
+    database at a revision it does not know. Each schema gets its own upgraded copy, once
+    (an upgrade keeps every row).
+    """
+    from bot.runtime import shipped_heads
+
+    heads = sorted(shipped_heads())
+    path = built.with_name(f"{built.stem}-r{'+'.join(heads)}.db")
+    if _revision(built) == heads:
+        return built
+    if not path.exists():
+        started = time.perf_counter()
+        partial = path.with_suffix(f".{os.getpid()}.tmp")
+        shutil.copyfile(built, partial)
+        engine = make_engine(f"sqlite:///{partial}")
+        upgrade(engine)
+        engine.dispose()
+        _checkpoint(partial)
+        partial.rename(path)
+        _say(f"upgraded a copy of the cached file in {time.perf_counter() - started:.1f} s")
+    return path
+
+
+def _revision(path: Path) -> list[str]:
+    conn = sqlite3.connect(path)
+    try:
+        return sorted(row[0] for row in conn.execute("SELECT version_num FROM alembic_version"))
+    except sqlite3.Error:
+        return []
+    finally:
+        conn.close()
+
+
 def _checkpoint(path: Path) -> None:
     """Fold the WAL into the main file, so the file can be copied on its own."""
     conn = sqlite3.connect(path)
@@ -308,15 +345,7 @@ class BenchDatabase:
 @contextmanager
 def database(spec: Spec, backend: str = "sqlite") -> Iterator[BenchDatabase]:
     """A private copy of the cached deployment, upgraded to the newest schema; removed after."""
-    source = cached(spec)
-    # The cache moves forward with the schema (an upgrade keeps every row), once.
-    started = time.perf_counter()
-    source_engine = make_engine(f"sqlite:///{source}")
-    upgrade(source_engine)
-    source_engine.dispose()
-    _checkpoint(source)
-    if time.perf_counter() - started > 1:
-        _say(f"upgraded the cached file in {time.perf_counter() - started:.1f} s")
+    source = at_schema(cached(spec))
     if backend == "sqlite":
         tmp = Path(tempfile.mkdtemp(prefix="lscb-bench-"))
         shutil.copyfile(source, tmp / "bench.db")

@@ -35,7 +35,7 @@ from store.queries import (
     COMPLETE,
     NO_UPDATE,
     ActionView,
-    board_subgroups,
+    subgroup_names,
     updates_since,
 )
 
@@ -288,7 +288,7 @@ def _strong_hit(index: PlanIndex, found: Search) -> bool:
 def _owners(session: Session, board: Board, index: PlanIndex) -> list[Owner]:
     """The board's sub-groups (with aliases) and its distinct lead roles."""
     assert board.id is not None
-    groups = tuple((sg.name, tuple(sg.aliases)) for sg in board_subgroups(session, board.id))
+    groups = subgroup_names(session, board, index.views)  # read with the views: no statement
     table = _owner_table(
         groups,
         tuple(v.leads for v in index.views),

@@ -15,7 +15,7 @@ from weakref import WeakKeyDictionary
 from rapidfuzz.distance import OSA
 from slack_sdk.models.blocks import ActionsBlock, ButtonElement, MarkdownTextObject, SectionBlock
 from sqlalchemy import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from bot import answers, channels, identity, plan_files, progress
 from bot.clock import LONDON, noon_london, now_utc, today_london
@@ -33,6 +33,7 @@ from store.queries import (
     board_priorities,
     board_subgroups,
     find_board,
+    find_person,
     list_boards,
 )
 
@@ -90,7 +91,7 @@ def make_context(
 
     Raises UnknownBoard when `board_name` names no board.
     """
-    person = session.exec(select(Person).where(Person.slack_user_id == user_id)).first()
+    person, _own_board = find_person(session, user_id)  # held: asker_board finds it read
     board = asker_board(session, person, board_name, default_board)
     now = noon_london(today) if today is not None else now_utc()
     return Context(

@@ -10,25 +10,31 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import cached_property, lru_cache
 from typing import Any
 
+from sqlalchemy import Integer, String, bindparam, cast, literal_column, null, union_all
+from sqlalchemy import select as sa_select  # untyped: rows of mixed kinds
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from bot.channels import announce_channels
 from bot.clock import LONDON
 from bot.guard import check_note, refusal_message
-from bot.identity import is_board_admin, pending_requests
+from bot.identity import bootstrap_admins, is_board_admin
 from bot.render import Post, escape, fmt_date
 from bot.roles import Aliases, board_aliases, role_identity
 from bot.search import PlanIndex, looks_like_ref, tokens
 from store import audit, withdrawals
 from store.models import (
     Board,
+    BoardAdmin,
     Person,
     PersonSubgroup,
     ProgressUpdate,
     ProgressWithdrawal,
+    RequestStatus,
+    RoleRequest,
     Subgroup,
 )
 from store.queries import COMPLETE, NO_UPDATE, ActionView, UpdateView, action_views
@@ -290,13 +296,21 @@ class Membership:
 
     def leads(self, view: ActionView) -> bool:
         """The person leads the action by a confirmed role or sub-group membership."""
-        return _holds(self.roles, self.groups, view, self.aliases)
+        return _holds(self._confirmed, self.groups, view, self.aliases)
 
     def owns(self, view: ActionView) -> bool:
         """The action is the person's, by a confirmed or a requested role ("my actions")."""
-        return self.leads(view) or _holds(
-            self.pending_roles, self.pending_groups, view, self.aliases
-        )
+        return self.leads(view) or _holds(self._pending, self.pending_groups, view, self.aliases)
+
+    # Performance only: the roles' and groups' identities, worked out once per membership
+    # rather than once per action it is checked against.
+    @cached_property
+    def _confirmed(self) -> frozenset[frozenset[str]]:
+        return _identities((*self.roles, *self.groups), self.aliases)
+
+    @cached_property
+    def _pending(self) -> frozenset[frozenset[str]]:
+        return _identities((*self.pending_roles, *self.pending_groups), self.aliases)
 
     def may_update(self, view: ActionView) -> bool:
         """Confirmed leads, members of the owning sub-group, and the board's admins may update."""
@@ -304,16 +318,27 @@ class Membership:
 
 
 def _holds(
-    roles: frozenset[str], groups: frozenset[str], view: ActionView, aliases: Aliases
+    identities: frozenset[frozenset[str]], groups: frozenset[str], view: ActionView,
+    aliases: Aliases,
 ) -> bool:
     # One role, however the plan spells it: "LSCB Chair" holds "Chair of LSCB" (bot.roles).
-    leads = {role_identity(lead, aliases) for lead in (*view.leads, view.lead or "")}
-    leads.discard(frozenset())
-    return bool(
-        {role_identity(r, aliases) for r in roles} & leads
-        or groups & set(view.subgroups)
-        or {role_identity(g, aliases) for g in groups} & leads
-    )
+    # `identities` are the role identities of the person's roles and groups (a group can be
+    # named as a lead).
+    return not identities.isdisjoint(
+        _lead_identities(view.leads, view.lead, aliases)
+    ) or not groups.isdisjoint(view.subgroups)
+
+
+def _identities(names: tuple[str, ...], aliases: Aliases) -> frozenset[frozenset[str]]:
+    return frozenset(role_identity(n, aliases) for n in names)
+
+
+@lru_cache(maxsize=65_536)
+def _lead_identities(
+    leads: tuple[str, ...], lead: str | None, aliases: Aliases
+) -> frozenset[frozenset[str]]:
+    """The role identities of an action's leads (never the empty one)."""
+    return frozenset(role_identity(x, aliases) for x in (*leads, lead or "")) - {frozenset()}
 
 
 def membership(session: Session, person: Person | None, board: Board) -> Membership:
@@ -321,27 +346,51 @@ def membership(session: Session, person: Person | None, board: Board) -> Members
     are an admin of it, read now: every write calls this at the moment of writing."""
     if person is None:
         return Membership()
-    admin = is_board_admin(session, person, board)
-    if person.board_id != board.id or person.id is None:
-        return Membership(is_admin=admin)
-    groups = session.exec(
-        select(Subgroup.name)
-        .join(PersonSubgroup, col(PersonSubgroup.subgroup_id) == col(Subgroup.id))
-        .where(
-            PersonSubgroup.person_id == person.id,
-            Subgroup.board_id == board.id,
-            col(Subgroup.archived_at).is_(None),
-        )
-    ).all()
-    waiting = pending_requests(session, person, board)
+    if person.board_id != board.id or person.id is None or board.id is None:
+        return Membership(is_admin=is_board_admin(session, person, board))
+    rows = session.execute(_MEMBERSHIP, {"person": person.id, "board": board.id}).all()
+    asked = [(name, group) for kind, name, group in rows if kind == 2]
     return Membership(
         roles=frozenset(r.casefold() for r in person.roles),
-        groups=frozenset(groups),
-        is_admin=admin,
-        pending_roles=frozenset(r.role.casefold() for r in waiting if r.subgroup_id is None),
-        pending_groups=frozenset(r.role for r in waiting if r.subgroup_id is not None),
+        groups=frozenset(name for kind, name, _ in rows if kind == 1),
+        is_admin=person.slack_user_id in bootstrap_admins(session)
+        or any(kind == 0 for kind, _, _ in rows),
+        pending_roles=frozenset(role.casefold() for role, group in asked if group is None),
+        pending_groups=frozenset(role for role, group in asked if group is not None),
         aliases=board_aliases(board.role_aliases),
     )
+
+
+def _membership_statement() -> Any:
+    """The admin grant, the sub-groups and the pending requests in one statement (each
+    question and update asks it), built once: (0, None, None), (1, sub-group name, None),
+    (2, role asked for, its sub-group's id or None)."""
+    person: Any = bindparam("person")
+    board: Any = bindparam("board")
+    no_text, no_id = cast(null(), String), cast(null(), Integer)  # typed: PostgreSQL's UNION
+    granted: Any = sa_select(literal_column("0"), no_text, no_id).where(
+        col(BoardAdmin.person_id) == person, col(BoardAdmin.board_id) == board
+    )
+    groups: Any = (
+        sa_select(literal_column("1"), col(Subgroup.name), no_id)
+        .join(PersonSubgroup, col(PersonSubgroup.subgroup_id) == col(Subgroup.id))
+        .where(
+            col(PersonSubgroup.person_id) == person,
+            col(Subgroup.board_id) == board,
+            col(Subgroup.archived_at).is_(None),
+        )
+    )
+    waiting: Any = sa_select(
+        literal_column("2"), col(RoleRequest.role), col(RoleRequest.subgroup_id)
+    ).where(
+        col(RoleRequest.person_id) == person,
+        col(RoleRequest.board_id) == board,
+        col(RoleRequest.status) == RequestStatus.PENDING.value,
+    )
+    return union_all(granted, groups, waiting)
+
+
+_MEMBERSHIP = _membership_statement()
 
 
 def owners(view: ActionView) -> str:

@@ -109,7 +109,14 @@ _TOPIC_WORDS = sorted(
 
 def words_of(text: str) -> list[str]:
     """Canonical content words of `text` as written (glossary applied, not stemmed)."""
-    return [t for t in _TOKEN.findall(canonicalise(text)) if t not in STOPWORDS]
+    return list(_words_of(text))
+
+
+@lru_cache(maxsize=4096)
+def _words_of(text: str) -> tuple[str, ...]:
+    # Performance only: one question's parts (topic, subject, head) are looked at several
+    # times while answering, and the glossary's patterns are the costly part.
+    return tuple(t for t in _TOKEN.findall(canonicalise(text)) if t not in STOPWORDS)
 
 
 def tokens(text: str, keep: bool = False) -> list[str]:
@@ -161,13 +168,17 @@ class Vocabulary:
     spellings: dict[str, str]
     #: Two words the plan writes apart or hyphenated, by their joined stem ("scorecard" →
     #: ("score", "card") from "score card", "relaunch" from "re-launch").
-    compounds: dict[str, tuple[str, str]]
+    compounds: dict[str, tuple[str, str]] = field(default_factory=dict)
+    #: Performance only: each word's actions (positions, in plan order), in any field, so a
+    #: search scores only the actions that share a word with the question.
+    postings: dict[str, tuple[int, ...]] = field(default_factory=dict)
 
     @classmethod
     def build(cls, views: Sequence[ActionView]) -> Vocabulary:
         all_fields: list[dict[str, frozenset[str]]] = []
         doc_freq: dict[str, int] = {}
-        for view in views:
+        postings: dict[str, list[int]] = {}
+        for position, view in enumerate(views):
             fields = {
                 "action": frozenset(cached_tokens(view.text)),
                 "work stream": frozenset(cached_tokens(view.workstream)),
@@ -179,6 +190,7 @@ class Vocabulary:
             all_fields.append(fields)
             for word in frozenset().union(*fields.values()):
                 doc_freq[word] = doc_freq.get(word, 0) + 1
+                postings.setdefault(word, []).append(position)
         n = max(len(views), 1)
         # BM25's idf, floored above zero: a word in every action still counts a little.
         idf = {
@@ -201,7 +213,13 @@ class Vocabulary:
         # The plan's own reading wins: "feedback" stays one word where the plan writes it so
         # more often than "feed back"; "score card" (five times) beats one "scorecard".
         compounds = {j: p for j, p in pairs.items() if pair_docs[j] > doc_freq.get(j, 0)}
-        return cls(tuple(all_fields), idf, spellings, compounds)
+        return cls(
+            tuple(all_fields),
+            idf,
+            spellings,
+            compounds,
+            {w: tuple(at) for w, at in postings.items()},
+        )
 
 
 def plan_text_key(views: Sequence[ActionView]) -> tuple[object, ...]:
@@ -241,6 +259,7 @@ class PlanIndex:
         self.idf = vocabulary.idf
         self.spellings = vocabulary.spellings
         self.compounds = vocabulary.compounds
+        self.postings = vocabulary.postings
         self.vocabulary = list(self.idf)
         self._position = {id(view): i for i, view in enumerate(self.views)}
         self._refs: dict[tuple[str, str], list[ActionView]] = {}
@@ -386,8 +405,11 @@ class PlanIndex:
         if not query or total <= 0:
             return result
         strong = {w for w in query if self.strong(w)}
+        weights = {w: self.weight(w) for w in query}
         scored: list[Hit] = []
-        for view, view_fields in zip(self.views, self.fields, strict=True):
+        # Only actions sharing a word with the question can score (the rest have no spread).
+        sharing = sorted({i for w in query for i in self.postings.get(w, ())})
+        for view, view_fields in ((self.views[i], self.fields[i]) for i in sharing):
             spread, carried = 0.0, dict[str, float]()
             for word in query:
                 best_field = max(
@@ -397,10 +419,10 @@ class PlanIndex:
                 )
                 if best_field is None:
                     continue
-                spread += self.weight(word) * FIELD_WEIGHT[best_field]
+                spread += weights[word] * FIELD_WEIGHT[best_field]
                 for f in fields:
                     if word in view_fields[f]:
-                        carried[f] = carried.get(f, 0.0) + self.weight(word) * FIELD_WEIGHT[f]
+                        carried[f] = carried.get(f, 0.0) + weights[word] * FIELD_WEIGHT[f]
             if not spread:
                 continue
             if strong and not any(w in strong and _has(view_fields, fields, w) for w in query):

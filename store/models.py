@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, TypeDecorator, UniqueConstraint
+from sqlalchemy import JSON, Column, DateTime, Index, TypeDecorator, UniqueConstraint
 from sqlalchemy import false as sa_false
 from sqlmodel import Field, SQLModel
 
@@ -199,6 +199,11 @@ class RoleRequest(SQLModel, table=True):
 
 class ProgressUpdate(SQLModel, table=True):
     """Append-only: the newest row for an action is its current status."""
+
+    # A window of a board's updates ("what changed", digests) is one range per action.
+    __table_args__ = (
+        Index("ix_progressupdate_action_id_created_at", "action_id", "created_at"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     action_id: int = Field(foreign_key="action.id", index=True)

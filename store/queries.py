@@ -11,8 +11,9 @@ from datetime import date, datetime
 from typing import Any
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import Engine, and_, case, func
+from sqlalchemy import Engine, and_, bindparam, case, func, literal, null, union_all
 from sqlalchemy import select as sa_select  # untyped: a 20-column select
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from store.models import (
@@ -26,9 +27,10 @@ from store.models import (
     Priority,
     ProgressUpdate,
     Subgroup,
+    UTCDateTime,
     Workstream,
 )
-from store.state import same_plan
+from store.state import STAMPS_READ, same_plan
 from store.withdrawals import live
 
 logger = logging.getLogger(__name__)
@@ -148,6 +150,35 @@ def find_board(session: Session, name: str) -> Board:
     raise UnknownBoard(f"No board called {name!r}. Known boards: {known}.")
 
 
+def find_person(session: Session, slack_user_id: str) -> tuple[Person | None, Board | None]:
+    """The person with this Slack id, if known, and their board, read with its version stamp
+    in one statement: while the caller holds the board, `asker_board` finds it in the session,
+    and the board's first `action_views` uses the stamp, neither with a statement of its own."""
+    row = session.execute(_FIND_PERSON, {"user": slack_user_id}).first()
+    if row is None:
+        return None, None
+    person, board, stamp = row
+    if board is not None and board.id is not None:
+        stamps_read(session)[board.id] = stamp
+    return person, board
+
+
+#: Built once (each request asks it): a statement built per call costs more than running it.
+_FIND_PERSON = (
+    sa_select(Person, Board, col(BoardVersion.stamp))
+    .outerjoin(Board, col(Board.id) == col(Person.board_id))
+    .outerjoin(BoardVersion, col(BoardVersion.board_id) == col(Person.board_id))
+    .where(col(Person.slack_user_id) == bindparam("user"))
+)
+
+
+def stamps_read(session: Session) -> dict[int, str | None]:
+    """Board stamps this session has read and not used yet (see `board_stamp`); store.state
+    empties it whenever the session writes a stamp."""
+    found: dict[int, str | None] = session.info.setdefault(STAMPS_READ, {})
+    return found
+
+
 def asker_board(
     session: Session, person: Person | None, board_name: str | None, default_board: str | None
 ) -> Board | None:
@@ -220,13 +251,19 @@ def board_priorities(session: Session, board_id: int) -> list[Priority]:
     )
 
 
+#: A board's live sub-groups as (name, aliases), by name.
+SubgroupNames = tuple[tuple[str, tuple[str, ...]], ...]
+
+
 @dataclass(frozen=True)
 class _Kept:
-    """A board's views as read under `stamp`, with each action's completion in the plan."""
+    """A board's views as read under `stamp`, with each action's completion in the plan and
+    the board's live sub-groups (both the plan's, so kept while only progress changes)."""
 
     stamp: str
     views: tuple[ActionView, ...]
     plan_done: dict[int, date | None]
+    subgroups: SubgroupNames = ()
 
 
 _STATE_COLUMNS: list[Any] = [
@@ -251,10 +288,18 @@ VIEW_CACHE_BOARDS = 2048
 
 
 def board_stamp(session: Session, board_id: int) -> str | None:
-    """The board's current version stamp (None for a board no write has stamped yet)."""
-    return session.execute(
-        sa_select(col(BoardVersion.stamp)).where(col(BoardVersion.board_id) == board_id)
-    ).scalar()
+    """The board's current version stamp (None for a board no write has stamped yet).
+
+    A stamp `find_person` read earlier in this session serves once, instead of a statement:
+    it is no newer than the rows read after it, which is all a cached view needs (a write in
+    this session forgets it first, store.state)."""
+    read = stamps_read(session)
+    if board_id in read:
+        return read.pop(board_id)
+    return session.execute(_STAMP, {"board": board_id}).scalar()
+
+
+_STAMP = sa_select(col(BoardVersion.stamp)).where(col(BoardVersion.board_id) == bindparam("board"))
 
 
 def action_views(session: Session, board: Board) -> list[ActionView]:
@@ -275,16 +320,40 @@ def action_views(session: Session, board: Board) -> list[ActionView]:
     if hit is not None and stamp is not None and same_plan(hit.stamp, stamp):
         # Only progress was written since (store.state.apply_update keeps the plan's part of
         # the stamp): read the states again, not the plan.
-        views, plan_done = _refresh_progress(session, board, hit), hit.plan_done
+        views = _refresh_progress(session, board, hit)
+        plan_done, groups = hit.plan_done, hit.subgroups
     else:
         views, plan_done = _read_views(session, board)
+        groups = _subgroup_names(session, board.id)
     if stamp is not None:
         with _VIEWS_LOCK:
-            cache[board.id] = _Kept(stamp, tuple(views), plan_done)
+            cache[board.id] = _Kept(stamp, tuple(views), plan_done, groups)
             cache.move_to_end(board.id)
             while len(cache) > VIEW_CACHE_BOARDS:
                 cache.popitem(last=False)
     return views
+
+
+def subgroup_names(session: Session, board: Board, views: list[ActionView]) -> SubgroupNames:
+    """The board's live sub-groups as (name, aliases), by name: as read with `views` when
+    they are the board's cached ones (no statement), else read now."""
+    assert board.id is not None
+    bind = session.get_bind()
+    engine = bind if isinstance(bind, Engine) else bind.engine
+    with _VIEWS_LOCK:
+        cache = _VIEWS.get(engine)
+        kept = cache.get(board.id) if cache is not None else None
+    if (
+        kept is not None
+        and len(kept.views) == len(views)
+        and all(a is b for a, b in zip(kept.views, views, strict=True))
+    ):
+        return kept.subgroups
+    return _subgroup_names(session, board.id)
+
+
+def _subgroup_names(session: Session, board_id: int) -> SubgroupNames:
+    return tuple((sg.name, tuple(sg.aliases)) for sg in board_subgroups(session, board_id))
 
 
 def _read_views(
@@ -417,11 +486,7 @@ def _progress_fields(
 def _refresh_progress(session: Session, board: Board, kept: _Kept) -> list[ActionView]:
     """The kept views with each action's state read again: one narrow read, for a board whose
     progress changed and plan did not."""
-    rows = session.execute(
-        sa_select(*_STATE_COLUMNS)
-        .join(Action, col(Action.id) == col(ActionState.action_id))
-        .where(col(Action.board_id) == board.id)
-    ).all()
+    rows = session.execute(_STATES, {"board": board.id}).all()
     states = {row[0]: tuple(row[1:]) for row in rows}
     out = []
     for view in kept.views:
@@ -432,6 +497,13 @@ def _refresh_progress(session: Session, board: Board, kept: _Kept) -> list[Actio
             view = replace(view, **fields)
         out.append(view)
     return out
+
+
+_STATES = (
+    sa_select(*_STATE_COLUMNS)
+    .join(Action, col(Action.id) == col(ActionState.action_id))
+    .where(col(Action.board_id) == bindparam("board"))
+)
 
 
 @dataclass
@@ -506,44 +578,15 @@ class UpdateView:
 def updates_since(session: Session, board_id: int, since: datetime) -> list[UpdateView]:
     """The board's progress updates at or after `since`, oldest first, each with the action's
     state (status, target, percent) just before it."""
-    # Only actions updated since then, read from their first such update on; what each was
-    # before that is folded by the database (_fold_before), not read row by row. An undone or
-    # corrected update is skipped throughout (live()).
-    first = (
-        sa_select(
-            col(ProgressUpdate.action_id).label("action_id"),
-            func.min(col(ProgressUpdate.id)).label("first_id"),
-        )
-        .join(Action, col(ProgressUpdate.action_id) == col(Action.id))
-        .where(col(Action.board_id) == board_id, col(ProgressUpdate.created_at) >= since, live())
-        .group_by(col(ProgressUpdate.action_id))
-        .subquery()
-    )
-    columns: list[Any] = [
-        ProgressUpdate.action_id,
-        ProgressUpdate.author_slack_user_id,
-        ProgressUpdate.created_at,
-        ProgressUpdate.rag,
-        ProgressUpdate.note,
-        ProgressUpdate.percent,
-        ProgressUpdate.completed_on,
-        ProgressUpdate.new_due,
-        ProgressUpdate.retarget_reason,
-        Action.ref,
-        Action.text,
-        Action.due,
-        Action.completed,
-    ]
-    rows = session.execute(
-        sa_select(*columns)
-        .join(first, first.c.action_id == col(ProgressUpdate.action_id))
-        .join(Action, col(ProgressUpdate.action_id) == col(Action.id))
-        .where(col(ProgressUpdate.id) >= first.c.first_id, live())
-        .order_by(col(ProgressUpdate.action_id), col(ProgressUpdate.id))
-    ).all()
-    before = _fold_before(session, first) if rows else {}
+    # One statement (_WINDOW): the actions updated since then, found through the index on
+    # (action_id, created_at); their updates from the first such one on; and what each action
+    # was before that, folded by the database, not read row by row. An undone or corrected
+    # update is skipped throughout (live()).
+    rows = session.execute(_WINDOW, {"board": board_id, "since": since}).all()
+    before: dict[int, _Progress] = {}
     out: list[UpdateView] = []
     for (
+        kind,
         action_id,
         author,
         created_at,
@@ -558,6 +601,11 @@ def updates_since(session: Session, board_id: int, since: datetime) -> list[Upda
         plan_due,
         plan_completed,
     ) in rows:
+        if kind == _BEFORE:
+            before[action_id] = _Progress(
+                rag=rag, due=new_due, completed=completed_on, percent=percent
+            )
+            continue
         state = before.setdefault(action_id, _Progress())
         if state.due is None:
             state.due = plan_due
@@ -589,38 +637,103 @@ def updates_since(session: Session, board_id: int, since: datetime) -> list[Upda
     return out
 
 
-def _fold_before(session: Session, first: Any) -> dict[int, _Progress]:
-    """Each action's RAG, target, completion and percent from its live updates before
-    `first.first_id` (newest given wins), folded in two statements however long the history."""
+_BEFORE, _UPDATE = 0, 1
+
+
+def _window_statement() -> Any:
+    """updates_since's statement, built once. Rows of two kinds, ordered by kind, action, id:
+    (_BEFORE, action, each field's newest value before the window's first update) and
+    (_UPDATE, action, the update's fields, the action's ref, text and plan dates)."""
     pu = ProgressUpdate
-    newest = session.execute(
+    # Each of the board's actions with the id of its first live update in the window (NULL
+    # when it has none, which joins nothing below): one short range of the (action_id,
+    # created_at) index per action, however many boards and updates there are. (A join would
+    # let PostgreSQL read every board's window; `id + 0` keeps SQLite from walking the
+    # action's whole history in id order for the minimum.)
+    first_id = (
+        sa_select(func.min(col(pu.id) + 0))
+        .where(
+            col(pu.action_id) == col(Action.id),
+            col(pu.created_at) >= bindparam("since", type_=UTCDateTime()),
+            live(),
+        )
+        .scalar_subquery()
+    )
+    first = (
+        sa_select(col(Action.id).label("action_id"), first_id.label("first_id"))
+        .where(col(Action.board_id) == bindparam("board"))
+        .cte("window_first")
+    )
+    # For each, the id of the newest live update before the window giving each field.
+    newest = (
         sa_select(
-            col(pu.action_id),
-            func.max(case((and_(col(pu.rag).is_not(None), col(pu.rag) != ""), col(pu.id)))),
-            func.max(case((col(pu.new_due).is_not(None), col(pu.id)))),
-            func.max(case((col(pu.completed_on).is_not(None), col(pu.id)))),
-            func.max(case((col(pu.percent).is_not(None), col(pu.id)))),
+            col(pu.action_id).label("action_id"),
+            func.max(case((and_(col(pu.rag).is_not(None), col(pu.rag) != ""), col(pu.id))))
+            .label("rag_id"),
+            func.max(case((col(pu.new_due).is_not(None), col(pu.id)))).label("due_id"),
+            func.max(case((col(pu.completed_on).is_not(None), col(pu.id)))).label("done_id"),
+            func.max(case((col(pu.percent).is_not(None), col(pu.id)))).label("percent_id"),
         )
         .join(first, first.c.action_id == col(pu.action_id))
-        .where(col(pu.id) < first.c.first_id, live())
+        .where(first.c.first_id.is_not(None), col(pu.id) < first.c.first_id, live())
         .group_by(col(pu.action_id))
-    ).all()
-    wanted = {i for row in newest for i in row[1:] if i is not None}
-    values: dict[int, tuple[Any, ...]] = {}
-    if wanted:
-        fields: list[Any] = [pu.id, pu.rag, pu.new_due, pu.completed_on, pu.percent]
-        query = sa_select(*fields)
-        for i, *fields in session.execute(query.where(col(pu.id).in_(wanted))):
-            values[i] = tuple(fields)
-    out: dict[int, _Progress] = {}
-    for action_id, rag_id, due_id, completed_id, percent_id in newest:
-        out[action_id] = _Progress(
-            rag=values[rag_id][0] if rag_id else None,
-            due=values[due_id][1] if due_id else None,
-            completed=values[completed_id][2] if completed_id else None,
-            percent=values[percent_id][3] if percent_id else None,
+        .subquery("window_before")
+    )
+    r, d, c, p = (aliased(pu) for _ in range(4))
+    updates = (
+        sa_select(
+            literal(_UPDATE).label("kind"),
+            col(pu.action_id),
+            col(pu.author_slack_user_id),
+            col(pu.created_at),
+            col(pu.rag),
+            col(pu.note),
+            col(pu.percent),
+            col(pu.completed_on),
+            col(pu.new_due),
+            col(pu.retarget_reason),
+            col(Action.ref),
+            col(Action.text),
+            col(Action.due),
+            col(Action.completed),
+            col(pu.id).label("update_id"),
         )
-    return out
+        .join(first, first.c.action_id == col(pu.action_id))
+        .join(Action, col(pu.action_id) == col(Action.id))
+        .where(first.c.first_id.is_not(None), col(pu.id) >= first.c.first_id, live())
+    )
+    folded = (
+        sa_select(
+            literal(_BEFORE),
+            newest.c.action_id,
+            null(),
+            null(),
+            col(r.rag),
+            null(),
+            col(p.percent),
+            col(c.completed_on),
+            col(d.new_due),
+            null(),
+            null(),
+            null(),
+            null(),
+            null(),
+            null(),
+        )
+        .select_from(newest)
+        .join(r, col(r.id) == newest.c.rag_id, isouter=True)
+        .join(d, col(d.id) == newest.c.due_id, isouter=True)
+        .join(c, col(c.id) == newest.c.done_id, isouter=True)
+        .join(p, col(p.id) == newest.c.percent_id, isouter=True)
+    )
+    # The updates first: PostgreSQL types the union's columns from them, not from the NULLs.
+    both = union_all(updates, folded).subquery("window_rows")
+    return sa_select(*[c for c in both.c if c.name != "update_id"]).order_by(
+        both.c.kind, both.c.action_id, both.c.update_id
+    )
+
+
+_WINDOW = _window_statement()
 
 
 def chaired_subgroup_ids(session: Session, person_id: int) -> set[int]:

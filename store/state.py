@@ -40,12 +40,23 @@ def same_plan(kept: str, current: str) -> bool:
     return len(kept) >= PLAN_PART and kept[:PLAN_PART] == current[:PLAN_PART]
 
 
+def forget_stamps(session: Session) -> None:
+    """Drop the board stamps this session read ahead (store.queries.find_person): after a
+    write they may be older than the views the session reads next."""
+    session.info.pop(STAMPS_READ, None)
+
+
+#: session.info's key for stamps read ahead (store.queries.stamps_read).
+STAMPS_READ = "lscb.stamps_read"
+
+
 def touch_board(session: Session, board_id: int) -> None:
     """Give the board a new version stamp in the session's transaction (its plan changed).
 
     Call it before the writes (and, when views may be read between writes, after them too):
     views read in this transaction are then kept under a stamp only this transaction has.
     """
+    forget_stamps(session)
     dialect = _dialect(session)
     stmt = dialect.insert(BoardVersion).values(board_id=board_id, stamp=new_stamp())
     session.execute(
@@ -56,6 +67,7 @@ def touch_board(session: Session, board_id: int) -> None:
 def apply_update(session: Session, update_row: ProgressUpdate) -> None:
     """Add `update_row` to the session and fold it into its action's state, in one transaction."""
     action_id = update_row.action_id
+    forget_stamps(session)
     dialect = _dialect(session)
     # A new stamp for the action's board first: on PostgreSQL that takes the board's row, so
     # concurrent updates of its actions queue here, and the update given the higher id is also
