@@ -158,14 +158,26 @@ _POSTCODE = re.compile(
     r"[A-PR-UWYZ][A-HK-Y][0-9][ABEHMNPRVWXY])(?: ?- ?| ?)(?P<in>[0-9][ABD-HJLNP-UW-Z]{2})\b",
     re.I,
 )
-# "S47 2nd", "Y11 1hr", "WR5 8am": an ordinal, a time or a unit, not an inward code.
-_NOT_INWARD = re.compile(r"\d(?:st|nd|rd|th|am|pm|hr|yr|wk|km|kg|mb|gb)", re.I)
+# The 121 postcode areas of the UK (and the Crown dependencies): an outward code must start
+# with one, which is what tells "LS11 5HR" (Leeds) from "Y11 1hr" (Year 11, one hour).
+_POSTCODE_AREAS = frozenset(
+    "AB AL B BA BB BD BH BL BN BR BS BT CA CB CF CH CM CO CR CT CV CW DA DD DE DG DH DL DN DT "
+    "DY E EC EH EN EX FK FY G GL GU GY HA HD HG HP HR HS HU HX IG IM IP IV JE KA KT KW KY L LA "
+    "LD LE LL LN LS LU M ME MK ML N NE NG NN NP NR NW OL OX PA PE PH PL PO PR RG RH RM S SA SE "
+    "SG SK SL SM SN SO SP SR SS ST SW SY TA TD TF TN TQ TR TS TW UB W WA WC WD WF WN WR WS WV "
+    "YO ZE".split()
+)
+# "S47 2nd", "WR5 8am": an ordinal or a time, not an inward code.
+_NOT_INWARD = re.compile(r"\d(?:st|nd|rd|th|am|pm)", re.I)
 
 
 def _postcode_findings(text: str) -> list[Finding]:
     for m in _POSTCODE.finditer(text):
-        inward = m.group("in")
-        if m.group("out").upper() == "GIR" and inward.upper() != "0AA":
+        inward, outward = m.group("in"), m.group("out").upper()
+        if outward == "GIR":
+            if inward.upper() != "0AA":
+                continue
+        elif outward[: 2 if outward[1].isalpha() else 1] not in _POSTCODE_AREAS:
             continue
         if _NOT_INWARD.fullmatch(inward) and not inward.isupper():
             continue
@@ -217,7 +229,9 @@ _DATE = (
 )
 _DATE_RE = re.compile(_DATE, re.I)
 _BIRTH_LABEL = (
-    r"(?:\bd[.\s-]?o[.\s-]?b(?![a-z])\.?|\bdate[\s-]+of[\s-]+birth\b|\bbirth[\s-]?date\b"
+    # Singular or plural ("DOBs 12/05/2008, 03/11/2010", "dates of birth").
+    r"(?:\bd[.\s-]?o[.\s-]?b(?:\.?'?s)?(?![a-z])\.?|\bdates?[\s-]+of[\s-]+birth\b"
+    r"|\bbirth[\s-]?dates?\b"
     # "b." only in lower case: "Child B. 12/03/2019" names a review, not a birth.
     r"|\bbirth\s*[:=-]|\bborn\b|(?<![A-Za-z])(?-i:b)\.)"
 )
@@ -234,7 +248,8 @@ _DAY_MONTH = (
     rf"|\b{_MONTH}\s+(?:{_DAY}{_ORD}(?!\d)|{_ORD_WORDS}\b)"
 )
 _DOB = re.compile(
-    rf"{_BIRTH_LABEL}[\s:=,-]*{_BIRTH_FILLER}(?:{_DATE}|{_MONTH}\s+\d{{4}}|{_DAY_MONTH})",
+    # A bracket may stand between the label and the date: "d.o.b. (16.06.2004)".
+    rf"{_BIRTH_LABEL}[\s:=,(\[-]*{_BIRTH_FILLER}(?:{_DATE}|{_MONTH}\s+\d{{4}}|{_DAY_MONTH})",
     re.I,
 )
 

@@ -395,3 +395,32 @@ def test_fresh_corpus(
     wrongly_refused = [note for _, note in must_accept if check_note(note)]
     assert recall >= FRESH_MIN_RECALL, missed
     assert false_refusals <= FRESH_MAX_FALSE_REFUSALS, wrongly_refused
+
+
+@pytest.mark.parametrize(
+    ("note", "refused"),
+    [
+        ("home visit to the children at wf8 2hr after the anonymous call", True),
+        ("referral from ls6 1yr ago re-screened", True),
+        ("young person now living at dy4 7hr with an aunt", True),
+        ("Y11 1hr drop-in sessions started", False),
+        ("KS4 3hr revision session for carers", False),
+        ("S47 2nd strategy discussion held", False),
+        ("WR5 8am briefing moved", False),
+    ],
+)
+def test_a_postcode_needs_a_real_postcode_area_not_a_unit_rule(note: str, refused: bool) -> None:
+    assert (check_note(note) == [Finding(POSTCODE)]) is refused
+
+
+@pytest.mark.parametrize(
+    "note",
+    [
+        "twins' DOBs 04/09/2015 and 04/09/2015 were on the referral form",
+        "dates of birth 1.3.2012, 7.8.2014 listed on the slide",
+        "the D.O.B. (22-11-2009) was visible in the screenshot",
+        "dob [03/03/2011] left in the chronology extract",
+    ],
+)
+def test_plural_and_bracketed_birth_labels_are_dates_of_birth(note: str) -> None:
+    assert DATE_OF_BIRTH in [f.kind for f in check_note(note)]
