@@ -533,18 +533,22 @@ def _zipf(word: str) -> float:
 _RARE = 3.0
 
 
-def _unknown_name(word: str) -> bool:
-    """True when `word` is capitalised, not an acronym, not a listed place or plan word, and
-    not an ordinary English word, so that in a person slot it can only be a name."""
+def _unknown_shape(word: str) -> bool:
+    """True when `word` is capitalised, not an acronym, and not a listed place or plan word:
+    cheap, so every word can be asked before the word-frequency lookup."""
     base = word[:-2] if word.lower().endswith("'s") else word
     if len(base) < 3 or not re.fullmatch(r"[A-Z][a-z]+(?:['-][A-Za-z][a-z]+)*", base):
         return False
     low = base.lower()
-    if low in _word_list("not_names.txt") or any(
-        p in _word_list("not_names.txt") for p in low.split("-")
-    ):
-        return False
-    return _zipf(low) < _RARE
+    not_names = _word_list("not_names.txt")
+    return low not in not_names and not any(p in not_names for p in low.split("-"))
+
+
+def _unknown_name(word: str) -> bool:
+    """True when `word` has an unknown name's shape and is not an ordinary English word, so
+    that in a person slot it can only be a name."""
+    base = word[:-2] if word.lower().endswith("'s") else word
+    return _unknown_shape(word) and _zipf(base.lower()) < _RARE
 
 
 def _name_tier(word: str) -> int | None:
@@ -582,7 +586,7 @@ _POSSESSIVE_KIN = re.compile(
 _CHILD_DESCRIPTOR = (
     r"(?:lac|cla|cic|cin|cp|cpp|uasc|yp|cyp|child|boy|girl|siblings?|twins?|baby|infant|"
     r"toddler|teen(?:ager)?|pupil|care\s+leaver|looked[\s-]+after|young\s+person|"
-    r"unaccompanied|asylum[\s-]+seek\w*|refugee|nrpf|no\s+recourse(?:\s+to\s+public\s+funds)?|ehe|cme|neet|"
+    r"pregnant|young\s+(?:mum|mother|dad|father|carer|parent)|unaccompanied|asylum[\s-]+seek\w*|refugee|nrpf|no\s+recourse(?:\s+to\s+public\s+funds)?|ehe|cme|neet|"
     r"y(?:ea)?r\s*\d{1,2}|y\d{1,2}|aged?\s*\d|\d{1,2}\s*(?:yrs?|years?|y/?o|months?)\b|"
     r"(?:on|subject\s+to)\s+(?:a\s+|an\s+)?(?:cp|cin|child\s+protection|child\s+in\s+need))"
 )
@@ -590,7 +594,7 @@ _CHILD_DESCRIPTOR = (
 # an adjective of something else ("Padlet (YP voice tool)").
 _DESCRIPTOR_AFTER = re.compile(
     rf"^{_SURNAME}\s*(?:\(\s*|,\s*(?:an?\s+|the\s+|our\s+)?|-\s+)"
-    rf"(?:(?:[A-Za-z0-9'-]+\s+){{0,2}}?){_CHILD_DESCRIPTOR}(?![a-z])"
+    rf"(?:\d{{1,2}}\s*,\s*)?(?:(?:[A-Za-z0-9'-]+\s+){{0,2}}?){_CHILD_DESCRIPTOR}(?![a-z])"
     r"(?=\s*(?:[,;)/&:-]|$|\d|(?:plans?|from|who|aged?|in|on|at|with|and|placed|since|of|"
     r"under|currently|now|status|case|living|looked|known|open|again)\b))",
     re.I,
@@ -603,7 +607,7 @@ _HELPERS = (
     r"recently|reportedly|allegedly|not|never|since|first|finally|twice)\s+)*"
 )
 _CHILD_EVENT = re.compile(
-    rf"^{_SURNAME}(?:\s*\([^)]{{0,40}}\))?,?\s+{_HELPERS}"
+    rf"^{_SURNAME}(?:\s*\([^)]{{0,40}}\)|\s*,\s*\d{{1,2}}\s*,)?,?\s+{_HELPERS}"
     # Done by the child: no helper verb needed ("Precious returned from missing").
     r"(?:disclosed|made\s+(?:a\s+|an\s+)?(?:disclosure|allegation)|alleged|"
     r"went\s+missing|gone\s+missing|go(?:es)?\s+missing|ran\s+away|run\s+away|absconded|"
@@ -634,7 +638,7 @@ _DISCUSSED_BEFORE = re.compile(
 # training", where it names a thing.
 _DISCUSSED_END = re.compile(
     r"^(?:\s+[A-Z][A-Za-z'-]+)?(?:\s*(?:[,;:.!?()-]|$)|\s+(?:and|who|is|was|has|had|have|"
-    r"being|going|in|at|on|aged?|now|again|not|after|since)\b|'s\s)"
+    r"being|going|in|at|on|aged?|now|again|not|after|since)\b)"
 )
 # ...nor a colleague whose work is the topic: "spoke to the Chair re Hannah joining".
 _STAFF_TOPIC_AFTER = re.compile(
@@ -680,6 +684,14 @@ _LABEL_IS = re.compile(
 )
 
 
+# "Child E (Emre)": only a listed given name, since reviews are also labelled by place
+# ("Child Q (Hackney)").
+_LABEL_BRACKET = re.compile(
+    r"\b(?i:child|baby|family|sibling|young\s+person|yp)\s+[A-Z]\d?\s*\(\s*"
+    r"(?P<n>[A-Z][A-Za-z'-]+)(?:\s+(?P<s>[A-Z][A-Za-z'-]+))?\s*\)"
+)
+
+
 def _person_word(word: str) -> bool:
     """A capitalised word that can only be a person's name here: a given name or surname
     from the lists, or a word that is neither ordinary English nor a listed place."""
@@ -689,10 +701,14 @@ def _person_word(word: str) -> bool:
     return _unknown_name(word)
 
 
+# Names that are also faiths or peoples: "the Christian families in the parish".
+_NOT_FAMILY_NAMES = frozenset({"christian", "roma", "traveller", "gypsy", "irish", "polish"})
+
+
 def _family_findings(text: str) -> set[Finding]:
     found: set[Finding] = set()
     for m in _THE_X_FAMILY.finditer(text):
-        if _person_word(m.group("s")) and m.group("s").lower() not in _word_list("not_names.txt"):
+        if _person_word(m.group("s")) and m.group("s").lower() not in _NOT_FAMILY_NAMES:
             found.add(Finding(NAMED_FAMILY))
     for m in _THE_XS.finditer(text):
         stem, plural = m.group("s"), m.group("s") + m.group("pl")
@@ -707,6 +723,12 @@ def _family_findings(text: str) -> set[Finding]:
             found.add(Finding(NAMED_FAMILY))
     for m in (*_REAL_NAME.finditer(text), *_LABEL_IS.finditer(text)):
         if _person_word(m.group("n")):
+            found.add(Finding(NAMED_CHILD))
+    for m in _LABEL_BRACKET.finditer(text):
+        surname = m.group("s")
+        if given_names().get(m.group("n").lower()) not in (None, LABEL) and (
+            surname is None or _person_word(surname)
+        ):
             found.add(Finding(NAMED_CHILD))
     return found
 
@@ -724,6 +746,12 @@ def _name_findings(text: str) -> list[Finding]:
     for m in _WORD.finditer(text):
         word = m.group()
         tier = _name_tier(word)
+
+        def add(finding: Finding, word: str = word) -> None:
+            # An unknown word in a person slot: now ask whether it is an ordinary word.
+            if _name_tier(word) is not None or _unknown_name(word):
+                findings.add(finding)
+
         possessive_end = m.end() - 2 if word.endswith("'s") else m.end()
         if tier is None:
             base = word[:-2] if word.endswith("'s") else word
@@ -734,9 +762,9 @@ def _name_findings(text: str) -> list[Finding]:
             ):
                 findings.add(Finding(NAMED_CHILD))  # "joy's mum": a word-name in lower case
                 continue
-            if not _unknown_name(word):
+            if not _unknown_shape(word):
                 continue
-            tier = UNKNOWN
+            tier = UNKNOWN  # the word-frequency lookup waits until a slot is found
             if _PLACE_BEFORE.search(text[max(0, m.start() - 12) : m.start()]):
                 continue  # "training at Stourside (Year 9)": a place, not a person
         if _INSTITUTION_AFTER.match(text, possessive_end):
@@ -752,7 +780,7 @@ def _name_findings(text: str) -> list[Finding]:
                 r"step-?son|step-?daughter|grandson|granddaughter|niece|nephew|little|kid)",
                 kin,
             )
-            findings.add(Finding(NAMED_CHILD if child else NAMED_FAMILY))
+            add(Finding(NAMED_CHILD if child else NAMED_FAMILY))
             continue
         strong_age = (
             # An unknown word needs an age that says so ("Mihai, aged 9"): "Tadcaster, 12,
@@ -762,7 +790,7 @@ def _name_findings(text: str) -> list[Finding]:
             or _POSSESSION_AFTER.match(text, possessive_end)
         )
         if strong_age or (tier not in (LABEL, UNKNOWN, CLOSE) and _AGE_AFTER_BRACKET.match(after)):
-            findings.add(Finding(NAMED_CHILD))
+            add(Finding(NAMED_CHILD))
             continue
         discussed = (
             _DISCUSSED_BEFORE.search(before)
@@ -772,24 +800,24 @@ def _name_findings(text: str) -> list[Finding]:
         if _ROLE_AFTER.match(after) or (not discussed and _ROLE_BEFORE.search(before[-40:])):
             continue  # a professional: "Sarah Jones, Designated Nurse"
         if discussed and _DISCUSSED_END.match(after):
-            findings.add(Finding(NAMED_CHILD))
+            add(Finding(NAMED_CHILD))
             continue
         if (tier != LABEL and _DESCRIPTOR_AFTER.match(after)) or (
             _CHILD_EVENT.match(after) and not _STAFF_ACTION_AFTER.match(after)
         ):
-            findings.add(Finding(NAMED_CHILD))
+            add(Finding(NAMED_CHILD))
             continue
         if tier in (UNKNOWN, CLOSE):
             continue  # the looser cues below are for names from the list only
         school = _SCHOOL_AFTER.match(after)
         if _KIN_AFTER.match(after):
-            findings.add(Finding(NAMED_FAMILY))
+            add(Finding(NAMED_FAMILY))
         elif (school and not _STAFF_VERB.match(after, school.end())) or (
             _CASE_AFTER.match(after) and not _STAFF_ACTION_AFTER.match(after)
         ):
-            findings.add(Finding(NAMED_CHILD))
+            add(Finding(NAMED_CHILD))
         elif _TRIMMED_SURNAME.match(after):
-            findings.add(Finding(NAMED_CHILD, certain=False))
+            add(Finding(NAMED_CHILD, certain=False))
     if _INITIALS_AGE.search(text) or _initials_in_child_context(text):
         findings.add(Finding(NAMED_CHILD))
     else:

@@ -549,3 +549,28 @@ def test_named_schemes_bodies_and_named_staff_are_stored(note: str) -> None:
 def test_a_refusal_for_an_unlisted_name_still_names_only_the_kind() -> None:
     message = refusal_message(check_note("Chidinma has disclosed to her form tutor"))
     assert "a child's name" in message and "Chidinma" not in message
+
+
+@pytest.mark.parametrize(
+    ("note", "refused"),
+    [
+        ("Olamilekan, 15, has been charged with possession", True),  # unlisted, age, event
+        ("Keeley (16, pregnant) has moved to a mother and baby unit", True),
+        ("Child E (Emre) was discussed at the rapid review", True),
+        ("Learning from Child Q (Hackney) shared with schools", False),  # a place, not a name
+        ("Child A (Grace Academy) review learning embedded", False),
+    ],
+)
+def test_ages_and_bracketed_names_beside_a_name_or_a_review_label(
+    note: str, refused: bool
+) -> None:
+    assert bool(check_note(note)) is refused
+
+
+def test_the_word_frequency_tables_are_not_loaded_at_import() -> None:
+    import subprocess
+    import sys
+
+    code = "import sys, bot.guard as g; g.check_note('Board agreed the plan'); "
+    code += "sys.exit('wordfreq' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code], cwd=ROOT).returncode == 0
