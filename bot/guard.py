@@ -238,13 +238,13 @@ _DATE = (
 )
 _DATE_RE = re.compile(_DATE, re.I)
 _BIRTH_LABEL = (
-    # Singular or plural ("DOBs 12/05/2008, 03/11/2010", "dates of birth").
-    r"(?:\bd[.\s-]?o[.\s-]?b(?:\.?'?s)?(?![a-z])\.?|\bdates?[\s-]+of[\s-]+birth\b"
+    # Singular or plural ("DOBs 12/05/2008, 03/11/2010", "dates of birth"), or a birthday.
+    r"(?:\bbirthdays?\b|\bd[.\s-]?o[.\s-]?b(?:\.?'?s)?(?![a-z])\.?|\bdates?[\s-]+of[\s-]+birth\b"
     r"|\bbirth[\s-]?dates?\b"
     # "b." only in lower case: "Child B. 12/03/2019" names a review, not a birth.
     r"|\bbirth\s*[:=-]|\bborn\b|(?<![A-Za-z])(?-i:b)\.)"
 )
-_BIRTH_FILLER = r"(?:(?:is|was|on|given|as|recorded|of|the|stated|listed|noted|approx)\s+){0,3}"
+_BIRTH_FILLER = r"(?:(?:is|was|on|in|given|as|recorded|of|the|stated|listed|noted|approx)\s+){0,3}"
 _ORD_WORDS = (
     r"(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|"
     r"thirteenth|fourteenth|fifteenth|sixteenth|seventeenth|eighteenth|nineteenth|twentieth|"
@@ -353,9 +353,15 @@ _ADDRESS_CUE_BEFORE = re.compile(
 # A home on a named street, with no house number: "lives with dad on Lowther Street",
 # "staying at her nan's on Oak Road", "flat above the shop on High St".
 _STREET_HOME = re.compile(
-    r"\b(?:(?i:lives?|living|resides?|residing|stays?|staying|moved\s+(?:in)?to|placed|"
-    r"flat|maisonette|bedsit)|home)\b[^.;!?\n]{0,30}?\b(?:on|in|at|off)\s+(?:the\s+)?"
+    r"(?:\b(?:(?i:lives?|living|resides?|residing|stays?|staying|moved\s+(?:in)?to|placed|"
+    r"flat|maisonette|bedsit)|home)\b[^.;!?\n]{0,30}?\b(?:on|in|at|off)"
+    # "Mrs Nowak of Station Road": a named adult's street.
+    r"|\b(?:Mr|Mrs|Ms|Miss|Mx)\.?(?:\s+and\s+(?:Mr|Mrs|Ms|Miss|Mx)\.?)?\s+[A-Z][A-Za-z'-]+"
+    r"\s+(?:of|at|on|from))\s+(?:the\s+)?"
     rf"(?:[A-Z][A-Za-z']+\s+){{1,3}}(?i:{_STREET})\b"
+    # "placed at Church Street Primary" names a school, not a home.
+    r"(?!\s+(?i:primary|school|academy|nursery|centre|center|surgery|clinic|health|offices?|"
+    r"library|church|hall|station|police|hospital|practice|college|campus|hub)\b)"
 )
 
 

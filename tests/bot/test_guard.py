@@ -574,3 +574,18 @@ def test_the_word_frequency_tables_are_not_loaded_at_import() -> None:
     code = "import sys, bot.guard as g; g.check_note('Board agreed the plan'); "
     code += "sys.exit('wordfreq' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], cwd=ROOT).returncode == 0
+
+
+@pytest.mark.parametrize(
+    ("note", "refused"),
+    [
+        ("Mr and Mrs Nowak of Station Road, Shifnal refused the HV", True),
+        ("the boy born in March 2011 who came into care", True),
+        ("birthday 14/02/2010 noted on the chronology", True),
+        ("Mrs Evans of Station Road Surgery presented the audit", False),
+        ("Training at Church Street Primary for staff living locally", False),
+        ("Children born in 2015 start reception in 2019/20", False),
+    ],
+)
+def test_a_named_adults_street_and_other_birth_wording(note: str, refused: bool) -> None:
+    assert bool(check_note(note)) is refused
