@@ -612,8 +612,16 @@ _HELPERS = (
     r"(?:(?:has|had|have|was|were|is|are|been|being|got|again|then|also|now|later|"
     r"recently|reportedly|allegedly|not|never|since|first|finally|twice)\s+)*"
 )
+_PASSIVE_EVENT = (
+    r"(?:reported\s+missing|missing|found|arrested|remanded|charged|cautioned|excluded|"
+    r"exploited|groomed|trafficked|assaulted|abused|injured|hospitali[sz]ed|admitted|removed|"
+    r"placed|accommodated|taken\s+into\s+care|lac|cla|cin|looked\s+after|in\s+care|"
+    r"seen\s+(?:at|in|by)\s+(?:the\s+)?(?:ed|a&e|hospital|paediatric\w*|sarc))\b"
+)
 _CHILD_EVENT = re.compile(
-    rf"^{_SURNAME}(?:\s*\([^)]{{0,40}}\)|\s*,\s*\d{{1,2}}\s*,)?,?\s+{_HELPERS}"
+    # After an age in apposition the helper verb may be dropped: "Jovan, 13, exploited".
+    rf"^{_SURNAME}[\"']?\s*(?:\(\s*\d{{1,2}}\s*\)|,\s*\d{{1,2}}\s*,)\s*{_PASSIVE_EVENT}|"
+    rf"^{_SURNAME}[\"']?(?:\s*\([^)]{{0,40}}\)|\s*,\s*\d{{1,2}}\s*,)?,?\s+{_HELPERS}"
     # Done by the child: no helper verb needed ("Precious returned from missing").
     r"(?:disclosed|made\s+(?:a\s+|an\s+)?(?:disclosure|allegation)|alleged|"
     r"went\s+missing|gone\s+missing|go(?:es)?\s+missing|ran\s+away|run\s+away|absconded|"
@@ -624,11 +632,8 @@ _CHILD_EVENT = re.compile(
     r"(?:iro|sw|social\s+worker|teachers?|school|police|school\s+nurse|nurse|dsl|"
     r"youth\s+worker|foster\s+carers?|carers?|mum|dad|staff|gp|hv|advocate|key\s*worker)|"
     # Done to the child: only after was/were/is/been ("was arrested", not "Sexting reported").
-    r"(?:was|were|been|being|got|is|are)\s+(?:(?:again|also|later|then|now)\s+)?"
-    r"(?:reported\s+missing|missing|found|arrested|remanded|charged|cautioned|excluded|"
-    r"exploited|groomed|trafficked|assaulted|abused|injured|hospitali[sz]ed|admitted|removed|"
-    r"placed|accommodated|taken\s+into\s+care|lac|cla|cin|looked\s+after|in\s+care|"
-    r"seen\s+(?:at|in|by)\s+(?:the\s+)?(?:ed|a&e|hospital|paediatric\w*|sarc)))\b",
+    rf"(?:was|were|been|being|got|is|are)\s+(?:(?:again|also|later|then|now)\s+)?"
+    rf"{_PASSIVE_EVENT})\b",
     re.I,
 )
 # A name under discussion with a professional: "spoke to DSL re ellie-mae", "call with
@@ -637,7 +642,17 @@ _DISCUSSED_BEFORE = re.compile(
     rf"\b(?:spoke|speak|spoken|talked|discussed|discussion|call(?:ed)?|met|meeting|"
     rf"email(?:ed)?|contacted|chased|consulted|advice|liaised|strategy)\b[^.;!?\n]{{0,30}}?"
     rf"\b(?:{_ROLE}s?|{_KIN})\b[^.;!?\n]{{0,15}}?"
-    r"\b(?:re|regarding|concerning|about|ref|in\s+respect\s+of)\s*:?\s*$",
+    r"\b(?:re|regarding|concerning|about|ref|in\s+respect\s+of)\s*:?\s*$"
+    # A note that opens on its topic: "re: Tobias - DSL says ...".
+    r"|(?:^|\n)[\s\W]*(?:update\s+)?(?:re|regarding|concerning)\s*:\s*$",
+    re.I,
+)
+# "Discussed Ayaan with the HV": the name is the topic, the professional the other party.
+_DISCUSSED_WITH = re.compile(
+    r"\b(?:discussed|raised|escalated|talked\s+about|spoke\s+about)\s+$", re.I
+)
+_WITH_PROFESSIONAL_AFTER = re.compile(
+    rf"^{_SURNAME}\s+(?:with|to)\s+(?:the\s+|her\s+|his\s+|their\s+|a\s+)?(?:{_ROLE}s?|{_KIN})\b",
     re.I,
 )
 # The name ends the topic, or is followed by what is happening to them; not "re Padlet
@@ -798,14 +813,23 @@ def _name_findings(text: str) -> list[Finding]:
         if strong_age or (tier not in (LABEL, UNKNOWN, CLOSE) and _AGE_AFTER_BRACKET.match(after)):
             add(Finding(NAMED_CHILD))
             continue
+        discussed_with = (
+            not word.endswith("'s")
+            and _DISCUSSED_WITH.search(before)
+            and _WITH_PROFESSIONAL_AFTER.match(after)
+        )
         discussed = (
-            _DISCUSSED_BEFORE.search(before)
+            tier != LABEL  # "spoke to the chair re May": a month
+            and (
+                (_DISCUSSED_BEFORE.search(before) and _DISCUSSED_END.match(after))
+                or discussed_with
+            )
             and not _DOCUMENT_AFTER.match(text, possessive_end)
             and not _STAFF_TOPIC_AFTER.match(after)
         )
         if _ROLE_AFTER.match(after) or (not discussed and _ROLE_BEFORE.search(before[-40:])):
             continue  # a professional: "Sarah Jones, Designated Nurse"
-        if discussed and _DISCUSSED_END.match(after):
+        if discussed:
             add(Finding(NAMED_CHILD))
             continue
         if (tier != LABEL and _DESCRIPTOR_AFTER.match(after)) or (

@@ -589,3 +589,20 @@ def test_the_word_frequency_tables_are_not_loaded_at_import() -> None:
 )
 def test_a_named_adults_street_and_other_birth_wording(note: str, refused: bool) -> None:
     assert bool(check_note(note)) is refused
+
+
+@pytest.mark.parametrize(
+    ("note", "refused"),
+    [
+        ('"Chiamaka" told her teacher about the bruises', True),
+        ("Case example: Jovan, 13, exploited via county lines", True),
+        ("Discussed Ayaan with the HV: safe sleep concerns", True),
+        ("Discussed Grace Academy with the DSL", False),
+        ("Raised Sarah's concern with the chair", False),
+        ("Spoke to the chair re May.", False),
+    ],
+)
+def test_quoted_names_dropped_helpers_and_a_child_discussed_with_someone(
+    note: str, refused: bool
+) -> None:
+    assert bool(check_note(note)) is refused
