@@ -601,6 +601,8 @@ _CHILD_DESCRIPTOR = (
 _DESCRIPTOR_AFTER = re.compile(
     rf"^{_SURNAME}\s*(?:\(\s*|,\s*(?:an?\s+|the\s+|our\s+)?|-\s+)"
     rf"(?:\d{{1,2}}\s*,\s*)?(?:(?:[A-Za-z0-9'-]+\s+){{0,2}}?){_CHILD_DESCRIPTOR}(?![a-z])"
+    # "Youthscape (YP, 14-19)": who a service is for, an age band, not one child.
+    r"(?!\s*,?\s*(?:aged?\s*)?\d{1,2}\s*(?:-|to|\+)|s\b)"
     r"(?=\s*(?:[,;)/&:-]|$|\d|(?:plans?|from|who|aged?|in|on|at|with|and|placed|since|of|"
     r"under|currently|now|status|case|living|looked|known|open|again)\b))",
     re.I,

@@ -446,6 +446,7 @@ def test_plural_and_bracketed_birth_labels_are_dates_of_birth(note: str) -> None
         ("Mentimeter (YP voice tool) used at the youth forum", False),
         ("Training at Stourside (Year 9 assemblies) delivered", False),
         ("Tadcaster, 12, Selby, 9 referrals this quarter", False),
+        ("Youthscape (YP, 14-19) commissioned for the detached work", False),
         ("Comfort packs given to children placed in emergency placements", False),
     ],
 )
