@@ -19,7 +19,8 @@ How it decides, in order:
    birth label (DOB, D.O.B., d-o-b, date of birth, birth:, born, b.), or a date near an
    individual child's age ("aged 7", "6yo", "(6)" after a date). Age bands and cohorts
    ("aged 13 to 17", "0-5 year olds", "aged 16+") are not individual ages.
-4. Home addresses: "Flat 12", or a house number then a street or building name.
+4. Home addresses: "Flat 12", a house number then a street or building name, or a home
+   word (lives, staying, placed, flat) then "on/in/at <Name> Street".
 5. Names: a word from bot/data/given_names.txt (any case; capitalised when it is also an
    ordinary word such as Grace or Will) is a person. It is a named child or family
    member only with context: a child or kinship word before it (child, YP, son, sister,
@@ -27,7 +28,15 @@ How it decides, in order:
    or case event after it (placed with, went missing, disclosed, on a CP plan). A staff
    role beside the name ("Sarah Jones, Designated Nurse"; "DI Mark Evans") makes it an
    adult professional unless a kinship word or an age says otherwise. Initials count
-   with an age ("J.S. (15)").
+   with an age ("J.S. (15)"), a school year ("K.M., Year 9") or after "initials".
+6. Names nobody listed: in a person slot (the subject of a child's event straight after
+   the name, a child descriptor in apposition "(LAC, 15)", possessive kin "'s mum", a child
+   discussed with a professional "spoke to DSL re ...") an unlisted capitalised word counts
+   when it is not an ordinary English word (wordfreq, imported lazily) nor a listed place
+   or plan word (bot/data/not_names.txt). Families by surname ("the Khan children", "the
+   Walshes have moved", bot/data/surnames.txt) and review labels given a real name
+   ("real name ...", "Child D is ...") count too. Named schemes and bodies ("Sarah's Law",
+   "Hope House") never do.
 
 Severity: every `Finding` has `certain`. `check_note` returns the certain findings only:
 those block saving. `screen_note` also returns uncertain ones ("confirm" level), which a
@@ -158,14 +167,26 @@ _POSTCODE = re.compile(
     r"[A-PR-UWYZ][A-HK-Y][0-9][ABEHMNPRVWXY])(?: ?- ?| ?)(?P<in>[0-9][ABD-HJLNP-UW-Z]{2})\b",
     re.I,
 )
-# "S47 2nd", "Y11 1hr", "WR5 8am": an ordinal, a time or a unit, not an inward code.
-_NOT_INWARD = re.compile(r"\d(?:st|nd|rd|th|am|pm|hr|yr|wk|km|kg|mb|gb)", re.I)
+# The 121 postcode areas of the UK (and the Crown dependencies): an outward code must start
+# with one, which is what tells "LS11 5HR" (Leeds) from "Y11 1hr" (Year 11, one hour).
+_POSTCODE_AREAS = frozenset(
+    "AB AL B BA BB BD BH BL BN BR BS BT CA CB CF CH CM CO CR CT CV CW DA DD DE DG DH DL DN DT "
+    "DY E EC EH EN EX FK FY G GL GU GY HA HD HG HP HR HS HU HX IG IM IP IV JE KA KT KW KY L LA "
+    "LD LE LL LN LS LU M ME MK ML N NE NG NN NP NR NW OL OX PA PE PH PL PO PR RG RH RM S SA SE "
+    "SG SK SL SM SN SO SP SR SS ST SW SY TA TD TF TN TQ TR TS TW UB W WA WC WD WF WN WR WS WV "
+    "YO ZE".split()
+)
+# "S47 2nd", "WR5 8am": an ordinal or a time, not an inward code.
+_NOT_INWARD = re.compile(r"\d(?:st|nd|rd|th|am|pm)", re.I)
 
 
 def _postcode_findings(text: str) -> list[Finding]:
     for m in _POSTCODE.finditer(text):
-        inward = m.group("in")
-        if m.group("out").upper() == "GIR" and inward.upper() != "0AA":
+        inward, outward = m.group("in"), m.group("out").upper()
+        if outward == "GIR":
+            if inward.upper() != "0AA":
+                continue
+        elif outward[: 2 if outward[1].isalpha() else 1] not in _POSTCODE_AREAS:
             continue
         if _NOT_INWARD.fullmatch(inward) and not inward.isupper():
             continue
@@ -217,11 +238,13 @@ _DATE = (
 )
 _DATE_RE = re.compile(_DATE, re.I)
 _BIRTH_LABEL = (
-    r"(?:\bd[.\s-]?o[.\s-]?b(?![a-z])\.?|\bdate[\s-]+of[\s-]+birth\b|\bbirth[\s-]?date\b"
+    # Singular or plural ("DOBs 12/05/2008, 03/11/2010", "dates of birth"), or a birthday.
+    r"(?:\bbirthdays?\b|\bd[.\s-]?o[.\s-]?b(?:\.?'?s)?(?![a-z])\.?|\bdates?[\s-]+of[\s-]+birth\b"
+    r"|\bbirth[\s-]?dates?\b"
     # "b." only in lower case: "Child B. 12/03/2019" names a review, not a birth.
     r"|\bbirth\s*[:=-]|\bborn\b|(?<![A-Za-z])(?-i:b)\.)"
 )
-_BIRTH_FILLER = r"(?:(?:is|was|on|given|as|recorded|of|the|stated|listed|noted|approx)\s+){0,3}"
+_BIRTH_FILLER = r"(?:(?:is|was|on|in|given|as|recorded|of|the|stated|listed|noted|approx)\s+){0,3}"
 _ORD_WORDS = (
     r"(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|"
     r"thirteenth|fourteenth|fifteenth|sixteenth|seventeenth|eighteenth|nineteenth|twentieth|"
@@ -234,7 +257,8 @@ _DAY_MONTH = (
     rf"|\b{_MONTH}\s+(?:{_DAY}{_ORD}(?!\d)|{_ORD_WORDS}\b)"
 )
 _DOB = re.compile(
-    rf"{_BIRTH_LABEL}[\s:=,-]*{_BIRTH_FILLER}(?:{_DATE}|{_MONTH}\s+\d{{4}}|{_DAY_MONTH})",
+    # A bracket may stand between the label and the date: "d.o.b. (16.06.2004)".
+    rf"{_BIRTH_LABEL}[\s:=,(\[-]*{_BIRTH_FILLER}(?:{_DATE}|{_MONTH}\s+\d{{4}}|{_DAY_MONTH})",
     re.I,
 )
 
@@ -326,9 +350,28 @@ _ADDRESS_CUE_BEFORE = re.compile(
 )
 
 
+# A home on a named street, with no house number: "lives with dad on Lowther Street",
+# "staying at her nan's on Oak Road", "flat above the shop on High St".
+_STREET_HOME = re.compile(
+    r"(?:\b(?:(?i:lives?|living|resides?|residing|stays?|staying|moved\s+(?:in)?to|placed|"
+    r"flat|maisonette|bedsit)|home)\b[^.;!?\n]{0,30}?\b(?:on|in|at|off)"
+    # "Mrs Nowak of Station Road": a named adult's street.
+    r"|\b(?:Mr|Mrs|Ms|Miss|Mx)\.?(?:\s+and\s+(?:Mr|Mrs|Ms|Miss|Mx)\.?)?\s+[A-Z][A-Za-z'-]+"
+    r"\s+(?:of|at|on|from))\s+(?:the\s+)?"
+    rf"(?:[A-Z][A-Za-z']+\s+){{1,3}}(?i:{_STREET})\b"
+    # "placed at Church Street Primary" names a school, not a home.
+    r"(?!\s+(?i:primary|school|academy|nursery|centre|center|surgery|clinic|health|offices?|"
+    r"library|church|hall|station|police|hospital|practice|college|campus|hub)\b)"
+)
+
+
 def _address_findings(text: str) -> list[Finding]:
     if _FLAT.search(text):
         return [Finding(HOME_ADDRESS)]
+    if _STREET_HOME.search(text):
+        # "the forum moved to the Guildhall on High Street" is a venue.
+        venue = _VENUE.search(text) and not _HOME.search(text.replace("moved", ""))
+        return [Finding(HOME_ADDRESS, certain=not venue)]
     # With no capitals to tell street names from words (all lower or all upper case),
     # any words may name the street.
     if _ADDRESS_CAPS.search(text):
@@ -347,6 +390,7 @@ def _address_findings(text: str) -> list[Finding]:
 # ---------------------------------------------------------------- names
 
 REGULAR, WORD, LABEL = 0, 1, 2
+CLOSE = 4  # a word-name that counts only with the close cues, like an unknown word
 
 
 @cache
@@ -359,10 +403,10 @@ def given_names() -> dict[str, int]:
             continue
         words = line.split()
         for i, word in enumerate(words):
-            if word in ("*", "!"):
+            if word in ("*", "!", "~"):
                 continue
             marker = words[i + 1] if i + 1 < len(words) else ""
-            names[word.lower()] = {"*": WORD, "!": LABEL}.get(marker, REGULAR)
+            names[word.lower()] = {"*": WORD, "!": LABEL, "~": CLOSE}.get(marker, REGULAR)
     return names
 
 
@@ -374,7 +418,8 @@ _ROLE = (
     r"deputy|principal|dsl|ddsl|senco|iro|lado|coordinator|co-ordinator|worker|practitioner|"
     r"adviser|advisor|consultant|analyst|trainer|scrutineer|administrator|admin|"
     r"secretary|clerk|councillor|cllr|mp|mr|mrs|ms|miss|prof|rev|solicitor|barrister|"
-    r"magistrate|commissioner|governor|chief|ceo|hos)"
+    r"magistrate|commissioner|governor|chief|ceo|hos|"
+    r"(?:lay|board|lead|elected|panel|committee|executive|staff|team)\s+members?)"
 )
 # One optional surname or initial between a given name and what follows it.
 _SURNAME = (
@@ -461,6 +506,57 @@ _INITIALS_AGE = re.compile(
 _INITIALS_BRACKET = re.compile(rf"(?<![A-Za-z.]){_NOT_ACRONYM}[A-Z]{{2,3}}\s*{_AGE_BRACKET}")
 
 
+UNKNOWN = 3  # not in the name list and not an ordinary word: may be a name
+
+
+@cache
+def _word_list(name: str) -> frozenset[str]:
+    """Lower-cased words of bot/data/NAME (comment lines start with '#')."""
+    text = files("bot").joinpath(f"data/{name}").read_text(encoding="utf-8")
+    return frozenset(
+        w.lower() for line in text.splitlines() if not line.startswith("#") for w in line.split()
+    )
+
+
+def surnames() -> frozenset[str]:
+    return _word_list("surnames.txt")
+
+
+@cache
+def _zipf(word: str) -> float:
+    # wordfreq (MIT code, CC BY-SA data) is imported here, never at module import: it
+    # costs ~0.2 s and tens of MB on the first lookup, and most notes never need it (only
+    # a capitalised word outside the name list standing in a person slot asks).
+    from wordfreq import zipf_frequency
+
+    return float(zipf_frequency(word, "en"))
+
+
+# An unknown capitalised word is read as a possible name when wordfreq rates it rarer
+# than this on its Zipf scale: given names outside the list score below ~3 (Oluwaseun 0,
+# Jannat 1.8, Mihai 2.0), ordinary words above ~3.5 (panel 4.6, toolkit 3.1). Towns and
+# the field's own rare words are excluded by bot/data/not_names.txt.
+_RARE = 3.0
+
+
+def _unknown_shape(word: str) -> bool:
+    """True when `word` is capitalised, not an acronym, and not a listed place or plan word:
+    cheap, so every word can be asked before the word-frequency lookup."""
+    base = word[:-2] if word.lower().endswith("'s") else word
+    if len(base) < 3 or not re.fullmatch(r"[A-Z][a-z]+(?:['-][A-Za-z][a-z]+)*", base):
+        return False
+    low = base.lower()
+    not_names = _word_list("not_names.txt")
+    return low not in not_names and not any(p in not_names for p in low.split("-"))
+
+
+def _unknown_name(word: str) -> bool:
+    """True when `word` has an unknown name's shape and is not an ordinary English word, so
+    that in a person slot it can only be a name."""
+    base = word[:-2] if word.lower().endswith("'s") else word
+    return _unknown_shape(word) and _zipf(base.lower()) < _RARE
+
+
 def _name_tier(word: str) -> int | None:
     names = given_names()
     base = word[:-2] if word.lower().endswith("'s") else word
@@ -475,15 +571,230 @@ def _name_tier(word: str) -> int | None:
     return None
 
 
+# A name that names a scheme, place or body, not a person: "Sarah's Law", "Hope House",
+# "Grace Academy", "the Jay report".
+_INSTITUTION_AFTER = re.compile(
+    r"(?:'s)?\s+(?-i:Law|Act|House|Trust|Hospice|Foundation|Fund|Charity|Centre|Center|"
+    r"Hospital|Clinic|Surgery|Church|Chapel|Mosque|Library|Street|Road|Lane|Principle|"
+    r"Protocol|Syndrome|Programme|Project|Scheme|Award|Appeal|Campaign|Model|Framework)\b"
+    r"|(?:'s)?\s+(?:report|review|inquiry)\b"
+    # A school named after someone, not a child's school: "Grace Academy" (no "'s").
+    r"|\s+(?-i:Academy|School|College|Primary|High|Nursery|Infants|Juniors)\b",
+    re.I,
+)
+# A kinship word straight after a possessive: the only cue strong enough for a word-name
+# typed in lower case ("joy's mum", "hope's dad").
+_POSSESSIVE_KIN = re.compile(
+    rf"\s+(?:new\s+|older\s+|younger\s+|little\s+|baby\s+|big\s+)?{_KIN}\b(?!'s)", re.I
+)
+# A child descriptor in apposition: "Aoife (LAC, 15)", "Mercy, a UASC from Eritrea",
+# "Hunter and Storm (siblings, CIN plan)", "Jo - Yr 9, CME".
+_CHILD_DESCRIPTOR = (
+    r"(?:lac|cla|cic|cin|cp|cpp|uasc|yp|cyp|child|boy|girl|siblings?|twins?|baby|infant|"
+    r"toddler|teen(?:ager)?|pupil|care\s+leaver|looked[\s-]+after|young\s+person|"
+    r"pregnant|young\s+(?:mum|mother|dad|father|carer|parent)|unaccompanied|asylum[\s-]+seek\w*|refugee|nrpf|no\s+recourse(?:\s+to\s+public\s+funds)?|ehe|cme|neet|"
+    r"y(?:ea)?r\s*\d{1,2}|y\d{1,2}|aged?\s*\d|\d{1,2}\s*(?:yrs?|years?|y/?o|months?)\b|"
+    r"(?:on|subject\s+to)\s+(?:a\s+|an\s+)?(?:cp|cin|child\s+protection|child\s+in\s+need))"
+)
+# The descriptor must be a noun of its own ("(LAC, 15)", "a UASC from", "(CP plan)"), not
+# an adjective of something else ("Padlet (YP voice tool)").
+_DESCRIPTOR_AFTER = re.compile(
+    rf"^{_SURNAME}\s*(?:\(\s*|,\s*(?:an?\s+|the\s+|our\s+)?|-\s+)"
+    rf"(?:\d{{1,2}}\s*,\s*)?(?:(?:[A-Za-z0-9'-]+\s+){{0,2}}?){_CHILD_DESCRIPTOR}(?![a-z])"
+    # "Youthscape (YP, 14-19)": who a service is for, an age band, not one child.
+    r"(?!\s*,?\s*(?:aged?\s*)?\d{1,2}\s*(?:-|to|\+)|s\b)"
+    r"(?=\s*(?:[,;)/&:-]|$|\d|(?:plans?|from|who|aged?|in|on|at|with|and|placed|since|of|"
+    r"under|currently|now|status|case|living|looked|known|open|again)\b))",
+    re.I,
+)
+# The subject of something that happens to a child, straight after the name (with an
+# optional surname and helper verbs): "Precious returned from missing", "Oluwaseun has
+# disclosed to his youth worker", "Angel went missing", "Jo was arrested".
+_HELPERS = (
+    r"(?:(?:has|had|have|was|were|is|are|been|being|got|again|then|also|now|later|"
+    r"recently|reportedly|allegedly|not|never|since|first|finally|twice)\s+)*"
+)
+_PASSIVE_EVENT = (
+    r"(?:reported\s+missing|missing|found|arrested|remanded|charged|cautioned|excluded|"
+    r"exploited|groomed|trafficked|assaulted|abused|injured|hospitali[sz]ed|admitted|removed|"
+    r"placed|accommodated|taken\s+into\s+care|lac|cla|cin|looked\s+after|in\s+care|"
+    r"seen\s+(?:at|in|by)\s+(?:the\s+)?(?:ed|a&e|hospital|paediatric\w*|sarc))\b"
+)
+_CHILD_EVENT = re.compile(
+    # After an age in apposition the helper verb may be dropped: "Jovan, 13, exploited".
+    rf"^{_SURNAME}[\"']?\s*(?:\(\s*\d{{1,2}}\s*\)|,\s*\d{{1,2}}\s*,)\s*{_PASSIVE_EVENT}|"
+    rf"^{_SURNAME}[\"']?(?:\s*\([^)]{{0,40}}\)|\s*,\s*\d{{1,2}}\s*,)?,?\s+{_HELPERS}"
+    # Done by the child: no helper verb needed ("Precious returned from missing").
+    r"(?:disclosed|made\s+(?:a\s+|an\s+)?(?:disclosure|allegation)|alleged|"
+    r"went\s+missing|gone\s+missing|go(?:es)?\s+missing|ran\s+away|run\s+away|absconded|"
+    r"missing\s+(?:again|since|from|overnight|for)|"
+    r"returned\s+(?:home\s+)?(?:from|after)\s+(?:missing|a\s+missing|being\s+missing)|"
+    r"self[\s-]?harm\w*|overdosed|came\s+into\s+care|entered\s+care|"
+    r"(?:is\s+|was\s+)?pregnant|been\s+seen|told\s+(?:the\s+|her\s+|his\s+|their\s+|a\s+)?"
+    r"(?:iro|sw|social\s+worker|teachers?|school|police|school\s+nurse|nurse|dsl|"
+    r"youth\s+worker|foster\s+carers?|carers?|mum|dad|staff|gp|hv|advocate|key\s*worker)|"
+    # Done to the child: only after was/were/is/been ("was arrested", not "Sexting reported").
+    rf"(?:was|were|been|being|got|is|are)\s+(?:(?:again|also|later|then|now)\s+)?"
+    rf"{_PASSIVE_EVENT})\b",
+    re.I,
+)
+# A name under discussion with a professional: "spoke to DSL re ellie-mae", "call with
+# the SW about Kai". The role belongs to whoever was spoken to, not to the name.
+_DISCUSSED_BEFORE = re.compile(
+    rf"\b(?:spoke|speak|spoken|talked|discussed|discussion|call(?:ed)?|met|meeting|"
+    rf"email(?:ed)?|contacted|chased|consulted|advice|liaised|strategy)\b[^.;!?\n]{{0,30}}?"
+    rf"\b(?:{_ROLE}s?|{_KIN})\b[^.;!?\n]{{0,15}}?"
+    r"\b(?:re|regarding|concerning|about|ref|in\s+respect\s+of)\s*:?\s*$"
+    # A note that opens on its topic: "re: Tobias - DSL says ...".
+    r"|(?:^|\n)[\s\W]*(?:update\s+)?(?:re|regarding|concerning)\s*:\s*$",
+    re.I,
+)
+# "Discussed Ayaan with the HV": the name is the topic, the professional the other party.
+_DISCUSSED_WITH = re.compile(
+    r"\b(?:discussed|raised|escalated|talked\s+about|spoke\s+about)\s+$", re.I
+)
+_WITH_PROFESSIONAL_AFTER = re.compile(
+    rf"^{_SURNAME}\s+(?:with|to)\s+(?:the\s+|her\s+|his\s+|their\s+|a\s+)?(?:{_ROLE}s?|{_KIN})\b",
+    re.I,
+)
+# The name ends the topic, or is followed by what is happening to them; not "re Padlet
+# training", where it names a thing.
+_DISCUSSED_END = re.compile(
+    r"^(?:\s+[A-Z][A-Za-z'-]+)?(?:\s*(?:[,;:.!?()-]|$)|\s+(?:and|who|is|was|has|had|have|"
+    r"being|going|in|at|on|aged?|now|again|not|after|since)\b)"
+)
+# ...nor a colleague whose work is the topic: "spoke to the Chair re Hannah joining".
+_STAFF_TOPIC_AFTER = re.compile(
+    rf"^{_SURNAME}\s+(?:joining|attending|taking\s+over|covering|replacing|leaving|starting|"
+    r"chairing|presenting|as\s+(?:the\s+|our\s+|a\s+)?(?:new\s+|interim\s+)?\w+)\b",
+    re.I,
+)
+# Not a person after "re": "re Sarah's paper", "re Amanda Jones (Named Nurse)".
+_DOCUMENT_AFTER = re.compile(
+    r"'s\s+(?:paper|report|email|e-mail|message|request|query|note|slides|presentation|"
+    r"draft|comments?|feedback|role|post|team|service|leave|absence|cover|diary)\b",
+    re.I,
+)
+
+# Family slots, read on the whole note.
+_FAMILY_NOUN = (
+    r"(?:family|families|children|kids|household|siblings|boys|girls|twins|brothers|sisters|"
+    r"sibling\s+group|clan)"
+)
+# "the Khan children", "the Begum family" (not "the Dudley family hub").
+_THE_X_FAMILY = re.compile(
+    rf"\b(?i:the)\s+(?P<s>[A-Z][a-z]+(?:['-][A-Z]?[a-z]+)*)\s+(?i:{_FAMILY_NOUN})\b"
+    r"(?!'s|\s+(?i:services?|hubs?|centres?|centers?|partnership|courts?|support|first|help|"
+    r"group|conferences?|workers?|teams?|practitioners?|programmes?|network|forum|board|"
+    r"trust|strategy|plan|policy|officers?|social\s+work|and\s+young|act|panel|reports?|"
+    r"reviews?|commissioners?|bill|charter|pathway|project|fund|day|week)\b)"
+)
+# "The Walshes have moved again", "the Hussains (flat above the shop)".
+_THE_XS = re.compile(
+    r"\b(?i:the)\s+(?P<s>[A-Z][a-z]+(?:['-][A-Z]?[a-z]+)*?)(?P<pl>es|s)\b"
+    r"(?=\s*(?:\(|,|-\s|:|(?i:have|has|had|are|were|moved|live|lived|living|who|own|rent|"
+    r"refused|declined|failed|disengaged|did|didn't|do|don't)\b))"
+)
+# Explicit de-anonymisation: "(real name Riley Smith)", "Child D is Dylan Price".
+_REAL_NAME = re.compile(
+    r"\b(?i:real|actual|true|full|birth|legal|proper)\s+(?i:name)s?\s*(?:(?i:is|was|being)\s+)?"
+    r"[:=-]?\s*(?P<n>[A-Z][A-Za-z'-]+)"
+)
+_LABEL_IS = re.compile(
+    r"\b(?i:child|baby|family|sibling|young\s+person|yp|mother|mum|father|dad|subject)\s+"
+    r"[A-Z]\d?(?:'s)?\s+(?:(?i:is|was|=|aka|a\.k\.a\.|being|is\s+actually|is\s+in\s+fact)\s+)"
+    r"(?P<n>[A-Z][A-Za-z'-]+)"
+)
+
+
+# "Child E (Emre)": only a listed given name, since reviews are also labelled by place
+# ("Child Q (Hackney)").
+_LABEL_BRACKET = re.compile(
+    r"\b(?i:child|baby|family|sibling|young\s+person|yp)\s+[A-Z]\d?\s*\(\s*"
+    r"(?P<n>[A-Z][A-Za-z'-]+)(?:\s+(?P<s>[A-Z][A-Za-z'-]+))?\s*\)"
+)
+
+
+def _person_word(word: str) -> bool:
+    """A capitalised word that can only be a person's name here: a given name or surname
+    from the lists, or a word that is neither ordinary English nor a listed place."""
+    low = word.lower()
+    if given_names().get(low) is not None or low in surnames():
+        return word[0].isupper()
+    return _unknown_name(word)
+
+
+# Names that are also faiths or peoples: "the Christian families in the parish".
+_NOT_FAMILY_NAMES = frozenset({"christian", "roma", "traveller", "gypsy", "irish", "polish"})
+
+
+def _family_findings(text: str) -> set[Finding]:
+    found: set[Finding] = set()
+    for m in _THE_X_FAMILY.finditer(text):
+        if _person_word(m.group("s")) and m.group("s").lower() not in _NOT_FAMILY_NAMES:
+            found.add(Finding(NAMED_FAMILY))
+    for m in _THE_XS.finditer(text):
+        stem, plural = m.group("s"), m.group("s") + m.group("pl")
+        stems = [stem] + ([stem + "e"] if m.group("pl") == "es" else [])
+        if m.group("pl") == "es":
+            stems.append(stem + "e")
+        # A surname made plural ("the Walshes") is rare as a word; a plural noun
+        # ("the Trustees have agreed") is not.
+        if any(s.lower() in surnames() for s in stems) or (
+            _unknown_name(plural) and any(_unknown_name(s) for s in stems)
+        ):
+            found.add(Finding(NAMED_FAMILY))
+    for m in (*_REAL_NAME.finditer(text), *_LABEL_IS.finditer(text)):
+        if _person_word(m.group("n")):
+            found.add(Finding(NAMED_CHILD))
+    for m in _LABEL_BRACKET.finditer(text):
+        surname = m.group("s")
+        if given_names().get(m.group("n").lower()) not in (None, LABEL) and (
+            surname is None or _person_word(surname)
+        ):
+            found.add(Finding(NAMED_CHILD))
+    return found
+
+
+_AGE_AFTER_UNKNOWN = re.compile(rf"^{_SURNAME}\s*(?:[,(-]\s*)?(?:{_AGE_EXPLICIT})", re.I)
+_PLACE_BEFORE = re.compile(
+    r"\b(?:at|in|to|from|for|near|across|via|around|of|into|within|covering|visited|towards|"
+    r"outside|throughout|including|between)\s+$",
+    re.I,
+)
+
+
 def _name_findings(text: str) -> list[Finding]:
-    findings: set[Finding] = set()
+    findings: set[Finding] = _family_findings(text)
     for m in _WORD.finditer(text):
-        tier = _name_tier(m.group())
+        word = m.group()
+        tier = _name_tier(word)
+
+        def add(finding: Finding, word: str = word) -> None:
+            # An unknown word in a person slot: now ask whether it is an ordinary word.
+            if _name_tier(word) is not None or _unknown_name(word):
+                findings.add(finding)
+
+        possessive_end = m.end() - 2 if word.endswith("'s") else m.end()
         if tier is None:
-            continue
-        before = text[max(0, m.start() - 40) : m.start()]
+            base = word[:-2] if word.endswith("'s") else word
+            if (
+                word.endswith("'s")
+                and base.lower() in given_names()
+                and _POSSESSIVE_KIN.match(text, m.end())
+            ):
+                findings.add(Finding(NAMED_CHILD))  # "joy's mum": a word-name in lower case
+                continue
+            if not _unknown_shape(word):
+                continue
+            tier = UNKNOWN  # the word-frequency lookup waits until a slot is found
+            if _PLACE_BEFORE.search(text[max(0, m.start() - 12) : m.start()]):
+                continue  # "training at Stourside (Year 9)": a place, not a person
+        if _INSTITUTION_AFTER.match(text, possessive_end):
+            continue  # "Sarah's Law", "Hope House", "Grace Academy"
+        before = text[max(0, m.start() - 60) : m.start()]
         after = text[m.end() : m.end() + 90]
-        kin_before = _KIN_BEFORE.search(before)
+        kin_before = _KIN_BEFORE.search(before[-40:])
         if kin_before:
             kin = kin_before.group().lower()
             child = re.match(
@@ -492,28 +803,54 @@ def _name_findings(text: str) -> list[Finding]:
                 r"step-?son|step-?daughter|grandson|granddaughter|niece|nephew|little|kid)",
                 kin,
             )
-            findings.add(Finding(NAMED_CHILD if child else NAMED_FAMILY))
+            add(Finding(NAMED_CHILD if child else NAMED_FAMILY))
             continue
         strong_age = (
-            _AGE_AFTER_STRONG.match(after)
+            # An unknown word needs an age that says so ("Mihai, aged 9"): "Tadcaster, 12,
+            # Selby, 9" is a count by town.
+            (_AGE_AFTER_STRONG if tier != UNKNOWN else _AGE_AFTER_UNKNOWN).match(after)
             or _AGE_BEFORE.search(before)
-            or _POSSESSION_AFTER.match(text, m.end() - 2 if m.group().endswith("'s") else m.end())
+            or _POSSESSION_AFTER.match(text, possessive_end)
         )
-        if strong_age or (tier != LABEL and _AGE_AFTER_BRACKET.match(after)):
-            findings.add(Finding(NAMED_CHILD))
+        if strong_age or (tier not in (LABEL, UNKNOWN, CLOSE) and _AGE_AFTER_BRACKET.match(after)):
+            add(Finding(NAMED_CHILD))
             continue
-        if _ROLE_BEFORE.search(before) or _ROLE_AFTER.match(after):
+        discussed_with = (
+            not word.endswith("'s")
+            and _DISCUSSED_WITH.search(before)
+            and _WITH_PROFESSIONAL_AFTER.match(after)
+        )
+        discussed = (
+            tier != LABEL  # "spoke to the chair re May": a month
+            and (
+                (_DISCUSSED_BEFORE.search(before) and _DISCUSSED_END.match(after))
+                or discussed_with
+            )
+            and not _DOCUMENT_AFTER.match(text, possessive_end)
+            and not _STAFF_TOPIC_AFTER.match(after)
+        )
+        if _ROLE_AFTER.match(after) or (not discussed and _ROLE_BEFORE.search(before[-40:])):
             continue  # a professional: "Sarah Jones, Designated Nurse"
+        if discussed:
+            add(Finding(NAMED_CHILD))
+            continue
+        if (tier != LABEL and _DESCRIPTOR_AFTER.match(after)) or (
+            _CHILD_EVENT.match(after) and not _STAFF_ACTION_AFTER.match(after)
+        ):
+            add(Finding(NAMED_CHILD))
+            continue
+        if tier in (UNKNOWN, CLOSE):
+            continue  # the looser cues below are for names from the list only
         school = _SCHOOL_AFTER.match(after)
         if _KIN_AFTER.match(after):
-            findings.add(Finding(NAMED_FAMILY))
+            add(Finding(NAMED_FAMILY))
         elif (school and not _STAFF_VERB.match(after, school.end())) or (
             _CASE_AFTER.match(after) and not _STAFF_ACTION_AFTER.match(after)
         ):
-            findings.add(Finding(NAMED_CHILD))
+            add(Finding(NAMED_CHILD))
         elif _TRIMMED_SURNAME.match(after):
-            findings.add(Finding(NAMED_CHILD, certain=False))
-    if _INITIALS_AGE.search(text):
+            add(Finding(NAMED_CHILD, certain=False))
+    if _INITIALS_AGE.search(text) or _initials_in_child_context(text):
         findings.add(Finding(NAMED_CHILD))
     else:
         for m in _INITIALS_BRACKET.finditer(text):
@@ -523,6 +860,38 @@ def _name_findings(text: str) -> list[Finding]:
             )
             findings.add(Finding(NAMED_CHILD, certain=told is not None))
     return sorted(findings, key=lambda f: (KINDS.index(f.kind), not f.certain))
+
+
+# "initials K.M.", "initials: JT", "initials M.O'C." in a note about a child (a year group,
+# a school, a child word); or dotted initials beside a school year ("A.B., Year 9").
+_INITIALS_WORD = re.compile(
+    r"\binitials?\b\s*(?:(?:are|were|is|of)\s+)?[:=-]?\s*"
+    r"(?P<i>[A-Z](?:\.\s?|\s)?(?:[A-Z]'?){1,3}\.?)(?![a-z])"
+)
+_DOTTED_INITIALS = r"(?<![A-Za-z.])[A-Z]\.\s?(?:[A-Z]'?)?[A-Z]\.(?:\s?[A-Z]\.)?"
+_SCHOOL_YEAR = r"\b(?:year|yr|y)\s?(?:[1-9]|1[0-3])\b"
+_INITIALS_YEAR = re.compile(
+    rf"{_DOTTED_INITIALS}[^.;!?\n]{{0,30}}?{_SCHOOL_YEAR}"
+    rf"|{_SCHOOL_YEAR}[^;!?\n]{{0,40}}?{_DOTTED_INITIALS}",
+    re.I,
+)
+_CHILD_CONTEXT = re.compile(
+    rf"\b(?:{_KIN}|{_CHILD_DESCRIPTOR}|{_SCHOOL_WORD})\b|{_SCHOOL_YEAR}",
+    re.I,
+)
+
+
+def _initials_in_child_context(text: str) -> bool:
+    for m in _INITIALS_WORD.finditer(text):
+        if sum(c.isupper() for c in m.group("i")) >= 2 and _CHILD_CONTEXT.search(text):
+            return True
+    for m in _INITIALS_YEAR.finditer(text):
+        # "Year 9 lead J.T.", "A.B. (Year 11 tutor)": a member of staff.
+        if not re.search(
+            rf"\b{_ROLE}s?\b", m.group() + text[m.end() : m.end() + 25], re.I
+        ) and not _STAFF_ACTION_AFTER.match(text[m.end() :]):
+            return True
+    return False
 
 
 # ---------------------------------------------------------------- public API

@@ -372,9 +372,10 @@ def test_held_out_corpus(
 
 FRESH = ROOT / "tests" / "data" / "guard_fresh"
 # Measured before any change for it: recall 81.3% (122/150), false refusals 0.7% (1/150).
+# After the person-slot rules (fixed by class, not note by note): 150/150 and 0/150.
 # The bars stop a change that makes it worse; the measure is what the suite prints.
-FRESH_MIN_RECALL = 0.80
-FRESH_MAX_FALSE_REFUSALS = 0.02
+FRESH_MIN_RECALL = 0.99
+FRESH_MAX_FALSE_REFUSALS = 0.005
 
 
 def test_fresh_corpus(
@@ -395,3 +396,214 @@ def test_fresh_corpus(
     wrongly_refused = [note for _, note in must_accept if check_note(note)]
     assert recall >= FRESH_MIN_RECALL, missed
     assert false_refusals <= FRESH_MAX_FALSE_REFUSALS, wrongly_refused
+
+
+@pytest.mark.parametrize(
+    ("note", "refused"),
+    [
+        ("home visit to the children at wf8 2hr after the anonymous call", True),
+        ("referral from ls6 1yr ago re-screened", True),
+        ("young person now living at dy4 7hr with an aunt", True),
+        ("Y11 1hr drop-in sessions started", False),
+        ("KS4 3hr revision session for carers", False),
+        ("S47 2nd strategy discussion held", False),
+        ("WR5 8am briefing moved", False),
+    ],
+)
+def test_a_postcode_needs_a_real_postcode_area_not_a_unit_rule(note: str, refused: bool) -> None:
+    assert (check_note(note) == [Finding(POSTCODE)]) is refused
+
+
+@pytest.mark.parametrize(
+    "note",
+    [
+        "twins' DOBs 04/09/2015 and 04/09/2015 were on the referral form",
+        "dates of birth 1.3.2012, 7.8.2014 listed on the slide",
+        "the D.O.B. (22-11-2009) was visible in the screenshot",
+        "dob [03/03/2011] left in the chronology extract",
+    ],
+)
+def test_plural_and_bracketed_birth_labels_are_dates_of_birth(note: str) -> None:
+    assert DATE_OF_BIRTH in [f.kind for f in check_note(note)]
+
+
+@pytest.mark.parametrize(
+    ("note", "refused"),
+    [
+        # Not in the name list, not an ordinary word, and the subject of a child's event.
+        ("Chidinma has disclosed to her form tutor that she is hit at home", True),
+        ("Tadeusz went missing from placement and was found in Walsall", True),
+        ("Yetunde was arrested on Saturday with two older males", True),
+        # Word-names, capitalised, with what happened to them or a child descriptor.
+        ("Blessing returned from missing with injuries", True),
+        ("Destiny (LAC, 13) has moved schools", True),
+        ("Nkechi, a looked-after child placed out of county, was excluded", True),
+        ("Mercy and Destiny (twins, CP plan) started nursery", True),
+        # The same words as ordinary words, products or places: stored.
+        ("Precious few S11 returns so far; chasing agencies", False),
+        ("Storm Ciara cancelled the training; rescheduled", False),
+        ("Sexting reported by 3 schools; guidance re-issued", False),
+        ("Mentimeter (YP voice tool) used at the youth forum", False),
+        ("Training at Stourside (Year 9 assemblies) delivered", False),
+        ("Tadcaster, 12, Selby, 9 referrals this quarter", False),
+        ("Youthscape (YP, 14-19) commissioned for the detached work", False),
+        ("Comfort packs given to children placed in emergency placements", False),
+    ],
+)
+def test_an_unlisted_or_word_name_counts_only_in_a_person_slot(note: str, refused: bool) -> None:
+    assert bool(check_note(note)) is refused
+
+
+@pytest.mark.parametrize(
+    ("note", "refused"),
+    [
+        ("honey's nan is now the kinship carer", True),  # lower case, possessive kin
+        ("Kemi's dad refused entry to the HV twice", True),
+        ("Spoke to the SW about Amarachi, CSE screening done", True),
+        ("call with DSL regarding zoe - school to refer to MASH", True),
+        ("Spoke to the Chair re Hannah joining the sub group as health rep", False),
+        ("Email to DSL re Sarah's paper on attendance", False),
+        ("Zoom call with DSLs re Padlet training", False),
+        ("joy in the team as the Ofsted outcome was good", False),
+    ],
+)
+def test_possessive_kin_and_a_child_discussed_with_a_professional(
+    note: str, refused: bool
+) -> None:
+    assert bool(check_note(note)) is refused
+
+
+@pytest.mark.parametrize(
+    ("note", "refused"),
+    [
+        ("The Okonkwo children are still not attending nursery", True),
+        ("the Nowaks have refused the EH offer again", True),
+        ("The Popescu family (NRPF) are in temporary accommodation", True),
+        ("The Jones household declined a further visit", True),
+        ("the Dudley family hub opened in March", False),
+        ("The Trustees have agreed the budget", False),
+        ("The Early Help family support offer was refreshed", False),
+        ("The Marmot children report was circulated", False),
+    ],
+)
+def test_a_family_named_by_its_surname(note: str, refused: bool) -> None:
+    assert bool(check_note(note)) is refused
+
+
+@pytest.mark.parametrize(
+    ("note", "refused"),
+    [
+        ("Baby T, real name Thiago Costa, was discussed at the rapid review", True),
+        ("for info Child F is Fatuma Abdi, chronology attached", True),
+        ("Child K (real name: Kyran Walsh) discussed at PLR", True),
+        ("Child A is now the subject of a published review", False),
+        ("Child B is Looked After; learning briefing shared", False),
+    ],
+)
+def test_a_review_label_given_a_real_name(note: str, refused: bool) -> None:
+    assert bool(check_note(note)) is refused
+
+
+@pytest.mark.parametrize(
+    ("note", "refused"),
+    [
+        ("initials R.S., Year 10, excluded twice this term at the academy", True),
+        ("boy in Y8, initials TL, on a CIN plan since June", True),
+        ("K.P., Year 7, missing from school for 6 days", True),
+        ("Initials only to be used in chronologies going forward", False),
+        ("Year 9 lead J.T. ran the assembly", False),
+        ("Meeting re Year 9 transition at the academy, A.B. to minute", False),
+    ],
+)
+def test_initials_with_a_school_year_or_the_word_initials(note: str, refused: bool) -> None:
+    assert bool(check_note(note)) is refused
+
+
+@pytest.mark.parametrize(
+    ("note", "refused"),
+    [
+        ("family living on Marsh Lane, Normanton, neglect referral", True),
+        ("child stays with gran on Oakwood Road in Hemsworth", True),
+        ("The forum moved to the Guildhall on High Street", False),
+        ("Hope Street Youth Centre used for the launch", False),
+    ],
+)
+def test_a_home_on_a_named_street_without_a_house_number(note: str, refused: bool) -> None:
+    assert bool(check_note(note)) is refused
+
+
+@pytest.mark.parametrize(
+    "note",
+    [
+        "Sarah's Law referrals rose by 4 (Child Sex Offender Disclosure Scheme)",
+        "Clare's Law disclosures up 10%; DA training updated",
+        "Grace Academy and Oakfield High signed up to the pilot",
+        "The Walsh Foundation funded the mentoring scheme",
+        "Olumide Adeyemi (Board Member) chaired the meeting",
+        "Dr Nkechi Obi reviewed the bruising protocol",
+    ],
+)
+def test_named_schemes_bodies_and_named_staff_are_stored(note: str) -> None:
+    assert check_note(note) == []
+
+
+def test_a_refusal_for_an_unlisted_name_still_names_only_the_kind() -> None:
+    message = refusal_message(check_note("Chidinma has disclosed to her form tutor"))
+    assert "a child's name" in message and "Chidinma" not in message
+
+
+@pytest.mark.parametrize(
+    ("note", "refused"),
+    [
+        ("Olamilekan, 15, has been charged with possession", True),  # unlisted, age, event
+        ("Keeley (16, pregnant) has moved to a mother and baby unit", True),
+        ("Child E (Emre) was discussed at the rapid review", True),
+        ("Learning from Child Q (Hackney) shared with schools", False),  # a place, not a name
+        ("Child A (Grace Academy) review learning embedded", False),
+    ],
+)
+def test_ages_and_bracketed_names_beside_a_name_or_a_review_label(
+    note: str, refused: bool
+) -> None:
+    assert bool(check_note(note)) is refused
+
+
+def test_the_word_frequency_tables_are_not_loaded_at_import() -> None:
+    import subprocess
+    import sys
+
+    code = "import sys, bot.guard as g; g.check_note('Board agreed the plan'); "
+    code += "sys.exit('wordfreq' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code], cwd=ROOT).returncode == 0
+
+
+@pytest.mark.parametrize(
+    ("note", "refused"),
+    [
+        ("Mr and Mrs Nowak of Station Road, Shifnal refused the HV", True),
+        ("the boy born in March 2011 who came into care", True),
+        ("birthday 14/02/2010 noted on the chronology", True),
+        ("Mrs Evans of Station Road Surgery presented the audit", False),
+        ("Training at Church Street Primary for staff living locally", False),
+        ("Children born in 2015 start reception in 2019/20", False),
+    ],
+)
+def test_a_named_adults_street_and_other_birth_wording(note: str, refused: bool) -> None:
+    assert bool(check_note(note)) is refused
+
+
+@pytest.mark.parametrize(
+    ("note", "refused"),
+    [
+        ('"Chiamaka" told her teacher about the bruises', True),
+        ("Case example: Jovan, 13, exploited via county lines", True),
+        ("Discussed Ayaan with the HV: safe sleep concerns", True),
+        ("Discussed Grace Academy with the DSL", False),
+        ("Raised Sarah's concern with the chair", False),
+        ("Spoke to the chair re May.", False),
+    ],
+)
+def test_quoted_names_dropped_helpers_and_a_child_discussed_with_someone(
+    note: str, refused: bool
+) -> None:
+    assert bool(check_note(note)) is refused
