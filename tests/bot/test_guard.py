@@ -370,23 +370,29 @@ def test_held_out_corpus(
     assert false_refusals <= MAX_FALSE_REFUSALS, wrongly_refused
 
 
-FRESH = ROOT / "tests" / "data" / "guard_fresh"
-# Measured before any change for it: recall 81.3% (122/150), false refusals 0.7% (1/150).
-# After the person-slot rules (fixed by class, not note by note): 150/150 and 0/150.
-# The bars stop a change that makes it worse; the measure is what the suite prints.
-FRESH_MIN_RECALL = 0.99
-FRESH_MAX_FALSE_REFUSALS = 0.005
+# Corpora written blind, each by a writer who saw neither the guard nor the others: folder,
+# the least recall and the most false refusals allowed, and the least size. The bars stop a
+# change that makes a measure worse; the measure is what the suite prints.
+#  fresh: before any change for it 81.3% recall, 0.7% false refusals; after the person-slot
+#         rules (fixed by class, not note by note) 100% and 0%.
+#  final: written while those rules were made, never seen by their writer: 68% and 0% on the
+#         code that round started from, 84% and 0% after it, before any change for it.
+BLIND = {
+    "fresh": (ROOT / "tests" / "data" / "guard_fresh", 0.99, 0.005, 150),
+    "final": (ROOT / "tests" / "data" / "guard_final", 0.83, 0.01, 100),
+}
 
 
-def test_fresh_corpus(
-    capsys: pytest.CaptureFixture[str], record_property: Callable[[str, object], None]
+@pytest.mark.parametrize("name", list(BLIND))
+def test_blind_corpus(
+    name: str, capsys: pytest.CaptureFixture[str], record_property: Callable[[str, object], None]
 ) -> None:
-    """A third corpus, written blind by a writer who saw neither the guard nor the others."""
-    must_refuse, must_accept = corpus("refuse", FRESH), corpus("accept", FRESH)
-    assert len(must_refuse) >= 150 and len(must_accept) >= 150
+    folder, min_recall, max_false, size = BLIND[name]
+    must_refuse, must_accept = corpus("refuse", folder), corpus("accept", folder)
+    assert len(must_refuse) >= size and len(must_accept) >= size
     recall, refused_by_kind = rates(must_refuse)
     false_refusals, _ = rates(must_accept)
-    measure = f"fresh guard corpus: recall {recall:.1%}, false refusals {false_refusals:.1%}"
+    measure = f"{name} guard corpus: recall {recall:.1%}, false refusals {false_refusals:.1%}"
     with capsys.disabled():
         print(f"\n{measure}")
         for kind, (hit, total) in refused_by_kind.items():
@@ -394,8 +400,8 @@ def test_fresh_corpus(
     record_property("measure", measure)
     missed = [note for _, note in must_refuse if not check_note(note)]
     wrongly_refused = [note for _, note in must_accept if check_note(note)]
-    assert recall >= FRESH_MIN_RECALL, missed
-    assert false_refusals <= FRESH_MAX_FALSE_REFUSALS, wrongly_refused
+    assert recall >= min_recall, missed
+    assert false_refusals <= max_false, wrongly_refused
 
 
 @pytest.mark.parametrize(
