@@ -12,7 +12,7 @@ from rapidfuzz import fuzz, process
 from slack_sdk.models.blocks import ActionsBlock, ButtonElement
 from sqlmodel import Session, col, select
 
-from bot.identity import is_board_admin, mentioned_user, person_for
+from bot.identity import PICK_BOARD, is_board_admin, mentioned_user, person_for
 from bot.questions import parse_date
 from bot.render import BlockBuilder, Reply, clip, escape, fmt_date
 from store import audit
@@ -169,7 +169,7 @@ def link(
     """Link `channel_id` to a sub-group (admins and its chair) or the board (admins), once the
     bot is sure it can post there (with `slack`; the console cannot check)."""
     if board is None or board.id is None:
-        return Reply(text="Pick your board first with `/lscb board <name>`.")
+        return Reply(text=PICK_BOARD)
     if not channel_id or channel_id.startswith("D"):
         return Reply(text=NOT_IN_CHANNEL)
     text = text.strip()
@@ -237,7 +237,7 @@ def _may_manage(session: Session, person: Person, board: Board, group: Subgroup)
 def set_chair(session: Session, actor: Person, board: Board | None, text: str) -> Reply:
     """Admin: `/lscb chair @person <sub-group>` makes them a member and the chair."""
     if board is None or board.id is None:
-        return Reply(text="Pick your board first with `/lscb board <name>`.")
+        return Reply(text=PICK_BOARD)
     if not is_board_admin(session, actor, board):
         return Reply(text=NOT_ADMIN_CHAIR.format(board=escape(board.short_name)))
     user_text, _, group_text = text.strip().partition(" ")
@@ -284,7 +284,7 @@ def _was(old: str | None, new: str) -> str:
 def links(session: Session, board: Board | None) -> str:
     """The board's channel links, one a line."""
     if board is None or board.id is None:
-        return "Pick your board first with `/lscb board <name>`."
+        return PICK_BOARD
     lines = []
     if board.slack_channel_id:
         lines.append(f"• Board level: <#{board.slack_channel_id}>")
@@ -387,7 +387,7 @@ def set_nudges(session: Session, person: Person, on: bool) -> str:
 def set_schedule(session: Session, person: Person, board: Board | None, text: str) -> str:
     """Admin: `/lscb digest <weekday> <HH:MM>` sets when the board's digests go out."""
     if board is None:
-        return "Pick your board first with `/lscb board <name>`."
+        return PICK_BOARD
     if not is_board_admin(session, person, board):
         return NOT_ADMIN_SCHEDULE.format(board=escape(board.short_name))
     match = re.fullmatch(r"\s*([a-z]+)\s+(\d{1,2})[:.](\d{2})\s*", text.lower())

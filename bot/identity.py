@@ -54,7 +54,8 @@ from store.queries import (
 # -- wording -----------------------------------------------------------------------------------
 
 IAM_USAGE = "Tell me your role or sub-group, e.g. `/lscb iam {example}`."
-IAM_NO_BOARD = "Pick your board first with `/lscb board <name>` (boards: {boards})."
+PICK_BOARD = "Pick your board first with `/lscb board <name>`."
+IAM_NO_BOARD = PICK_BOARD[:-1] + " (boards: {boards})."
 IAM_DONE = "You are now *{name}* on {board}."
 IAM_ALREADY = "You are already *{name}* on {board}."
 IAM_AMBIGUOUS = "“{text}” could be several roles on {board}. Which one? {options}"

@@ -19,7 +19,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from bot.export import export_board
-from bot.identity import is_board_admin, person_for
+from bot.identity import PICK_BOARD, is_board_admin, person_for
 from bot.importer import MAX_BYTES, NOT_A_SPREADSHEET, TOO_BIG, InvalidFile, import_file
 from bot.render import (
     MAX_SECTION,
@@ -48,7 +48,6 @@ from store.queries import UnknownBoard, action_views, asker_board, find_board
 
 # -- wording -----------------------------------------------------------------------------------
 
-NO_BOARD = "Pick your board first with `/lscb board <name>`."
 EXPORTED = (
     "*{board}*'s plan as a spreadsheet: {n} ({statuses}), in {file}. Open it in Excel; "
     "a board admin can send an edited copy back to me with `import`."
@@ -106,7 +105,7 @@ SPREADSHEET_SUFFIXES = (".csv", ".xlsx", ".xlsm")
 def export_reply(session: Session, board: Board | None, today: date) -> Reply:
     """`/lscb export`: the board's plan as the CSV `python -m bot export --format csv` writes."""
     if board is None:
-        return Reply(text=NO_BOARD)
+        return Reply(text=PICK_BOARD)
     views = action_views(session, board)
     content = export_board(session, board.code, "csv").encode("utf-8")
     filename = f"{board.code.lower()}-plan-{today.isoformat()}.csv"
@@ -154,7 +153,7 @@ def _quarter_name(key: str) -> str:
 def report_reply(session: Session, board: Board | None, args: str, today: date) -> Reply:
     """`/lscb report [quarter] [pdf|xlsx]`: the report as a file, its summary in the message."""
     if board is None:
-        return Reply(text=NO_BOARD)
+        return Reply(text=PICK_BOARD)
     quarter, fmt = None, "pdf"
     for word in re.findall(r"\d{4}\s*-?\s*q[1-4]|q[1-4]\s*\d{4}|\S+", args.lower()):
         if word in REPORT_FORMATS:
@@ -224,7 +223,7 @@ def report_reply(session: Session, board: Board | None, args: str, today: date) 
 def import_help(session: Session, person: Person, board: Board | None) -> Reply:
     """`/lscb import` without a file: how to send one (board admins only)."""
     if board is None:
-        return Reply(text=NO_BOARD)
+        return Reply(text=PICK_BOARD)
     if not is_board_admin(session, person, board):
         return Reply(text=IMPORT_NOT_ADMIN.format(board=escape(board.short_name)))
     return Reply(text=IMPORT_HOW.format(board=escape(board.short_name), code=board.code))
@@ -283,7 +282,7 @@ def _refusal(
 ) -> Reply | None:
     """Why this person may not import into `board`, or None when they may (its admins)."""
     if board is None:
-        return Reply(text=NO_BOARD)
+        return Reply(text=PICK_BOARD)
     person = person_for(session, user_id, admin_ids)
     if not is_board_admin(session, person, board):
         return Reply(text=IMPORT_NOT_ADMIN.format(board=escape(board.short_name)))
@@ -333,7 +332,7 @@ def preview_import(
         board = asker_board(session, person, None, default_board)
         refusal = _refusal(session, user_id, admin_ids, board)
         if refusal is not None or board is None:
-            return refusal or Reply(text=NO_BOARD)
+            return refusal or Reply(text=PICK_BOARD)
         code, owner = board.code, _takeover(session, board)
     try:
         preview = import_file(

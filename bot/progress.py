@@ -21,7 +21,7 @@ from sqlmodel import Session, col, select
 from bot.channels import announce_channels
 from bot.clock import LONDON
 from bot.guard import check_note, refusal_message
-from bot.identity import bootstrap_admins, is_board_admin
+from bot.identity import PICK_BOARD, bootstrap_admins, is_board_admin
 from bot.render import Post, escape, fmt_date
 from bot.roles import Aliases, board_aliases, role_identity
 from bot.search import PlanIndex, looks_like_ref, tokens
@@ -64,7 +64,6 @@ NOT_ALLOWED = (
     "You can't update *{ref}*: it is led by {owners}. Ask one of them, or a board admin, to "
     "post the update."
 )
-NO_BOARD = "Pick your board first with `/lscb board <name>`."
 PICK_ONE = "Several actions match “{words}”. Which one did you mean?"
 RECORDED = "Recorded for *{ref}* {text}: {changes}."
 ANNOUNCE = "<@{user}> updated *{ref}* {text}: {changes}."
@@ -638,7 +637,7 @@ def quick_update(
         outcome = Outcome(form.error)
         kept = text.strip()  # the note couldn't be told apart: hand back all of it
     elif board is None:
-        outcome = Outcome(NO_BOARD)
+        outcome = Outcome(PICK_BOARD)
     elif len(form.note) > MAX_QUICK_NOTE:
         outcome = Outcome(NOTE_TOO_LONG.format(n=len(form.note), limit=MAX_QUICK_NOTE))
     else:
@@ -814,7 +813,7 @@ def undo(
     """`/progress undo` (the person's newest update on the board) or an Undo button (that
     update): withdraw it if it is theirs and at most UNDO_MINUTES old, restoring the state."""
     if board is None:
-        return Outcome(NO_BOARD)
+        return Outcome(PICK_BOARD)
     if person is None:
         return Outcome(UNDO_NONE.format(board=escape(board.short_name)))
     if update_id is None:
@@ -859,7 +858,7 @@ def correct(
     """`/progress correct <ref> [status] [note]` (board admins): withdraw the action's newest
     update and, given a status or a note, record the admin's in its place; history kept."""
     if board is None:
-        return Outcome(NO_BOARD)
+        return Outcome(PICK_BOARD)
     form = parse_quick(text)
     if form.error or form.ref is None:
         return Outcome(CORRECT_USAGE)

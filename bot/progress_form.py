@@ -433,7 +433,7 @@ def open_form(
     with session_scope(engine) as session:
         board, _person = _board_and_person(session, user_id, board_code or None, settings)
         if board is None:
-            return progress.NO_BOARD
+            return identity.PICK_BOARD
         view = progress.find_action(session, board, ref) if ref else None
         return progress_modal(board, view, channel_id)
 
@@ -448,7 +448,7 @@ def submit_form(
     with session_scope(engine) as session:
         board, person = _board_and_person(session, user_id, submission.board, settings)
         if board is None:
-            return {"action": progress.NO_BOARD}, None
+            return {"action": identity.PICK_BOARD}, None
         action = progress.find_action(session, board, submission.ref)
         if action is None:
             return {"action": "That action is no longer in the plan."}, None
@@ -478,7 +478,7 @@ def pick_candidate(
     with session_scope(engine) as session:
         board, person = _board_and_person(session, user_id, value.get("board"), settings)
         if board is None:
-            return progress.Outcome(progress.NO_BOARD)
+            return progress.Outcome(identity.PICK_BOARD)
         return progress.record_candidate(session, board, person, str(value.get("ref")), change, now)
 
 
