@@ -15,9 +15,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from bot.channels import announce_channels
 from bot.clock import LONDON
-from bot.guard import check_note, refusal_message
 from bot.identity import is_board_admin, pending_requests
 from bot.render import Post, escape, fmt_date
 from bot.roles import Aliases, board_aliases, role_identity
@@ -403,6 +401,8 @@ def record_update(
     check_values(change, now.astimezone(LONDON).date())
     if change.new_due is not None and not (change.reason or "").strip():
         raise Refused(REASON_NEEDED)
+    from bot.guard import check_note, refusal_message  # the guard's patterns: writes only
+
     findings = check_note(" ".join(t for t in (change.note, change.reason) if t))
     if findings:
         logger.warning(
@@ -500,6 +500,8 @@ def record_update(
     )
     if change.note:
         announcement += "\n> " + escape(change.note).replace("\n", "\n> ")
+    from bot.channels import announce_channels
+
     channels = announce_channels(session, board, view.subgroups)
     # The action as it stands now, update included: what `say --json` and the reply are about.
     updated = find_action(session, board, view.ref) or view
@@ -612,6 +614,8 @@ def quick_update(
         outcome = Outcome(NOTE_TOO_LONG.format(n=len(form.note), limit=MAX_QUICK_NOTE))
     else:
         outcome = _quick(session, board, person, form, now, key)
+    from bot.guard import check_note
+
     if (
         kept
         and not (outcome.recorded or outcome.repeated or outcome.candidates)
@@ -814,6 +818,8 @@ def undo(
         ref=ref, text=text, when=when, changes=changes, state=_state_words(after)
     )
     announcement = ANNOUNCE_UNDO.format(user=person.slack_user_id, ref=ref, text=text, when=when)
+    from bot.channels import announce_channels
+
     channels = announce_channels(session, board, view.subgroups)
     return Outcome(message, after, recorded=True, posts=[(c, announcement) for c in channels])
 
