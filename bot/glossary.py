@@ -167,7 +167,12 @@ TOPICS: tuple[str, ...] = (
 #: Each phrase with its token, longest pattern first (so "child sexual exploitation" is read
 #: before "sexual exploitation"). A phrase's pattern is compiled the first time a text holds it.
 _PHRASES: list[tuple[str, str]] = sorted(
-    ((phrase, token) for token, phrases in SYNONYMS.items() for phrase in phrases if phrase != token),
+    (
+        (phrase, token)
+        for token, phrases in SYNONYMS.items()
+        for phrase in phrases
+        if phrase != token
+    ),
     key=lambda pair: -len(re.escape(pair[0])),
 )
 _COMPILED: dict[str, re.Pattern[str]] = {}
