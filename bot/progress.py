@@ -353,7 +353,14 @@ def membership(session: Session, person: Person | None, board: Board) -> Members
         )
     ).all()
     waiting = pending_requests(session, person, board)
-    return _member(person, groups, admin, waiting, board_aliases(board.role_aliases))
+    return Membership(
+        roles=frozenset(r.casefold() for r in person.roles),
+        groups=frozenset(groups),
+        is_admin=admin,
+        pending_roles=frozenset(r.role.casefold() for r in waiting if r.subgroup_id is None),
+        pending_groups=frozenset(r.role for r in waiting if r.subgroup_id is not None),
+        aliases=board_aliases(board.role_aliases),
+    )
 
 
 def memberships(
@@ -386,34 +393,20 @@ def memberships(
         waiting[request.person_id].append(request)
     bootstrap = bootstrap_admins(session)
     aliases = board_aliases(board.role_aliases)
-    return {
-        person.id: _member(
-            person,
-            groups.get(person.id, []),
-            person.slack_user_id in bootstrap or person.id in admins,
-            waiting.get(person.id, []),
-            aliases,
+    out = {}
+    for person in people:
+        if person.id is None or person.board_id != board.id:
+            continue
+        asked = waiting.get(person.id, [])
+        out[person.id] = Membership(  # as `membership` reads it, one person at a time
+            roles=frozenset(r.casefold() for r in person.roles),
+            groups=frozenset(groups.get(person.id, [])),
+            is_admin=person.slack_user_id in bootstrap or person.id in admins,
+            pending_roles=frozenset(r.role.casefold() for r in asked if r.subgroup_id is None),
+            pending_groups=frozenset(r.role for r in asked if r.subgroup_id is not None),
+            aliases=aliases,
         )
-        for person in people
-        if person.id is not None and person.board_id == board.id
-    }
-
-
-def _member(
-    person: Person,
-    groups: Sequence[str],
-    admin: bool,
-    waiting: Sequence[RoleRequest],
-    aliases: Aliases,
-) -> Membership:
-    return Membership(
-        roles=frozenset(r.casefold() for r in person.roles),
-        groups=frozenset(groups),
-        is_admin=admin,
-        pending_roles=frozenset(r.role.casefold() for r in waiting if r.subgroup_id is None),
-        pending_groups=frozenset(r.role for r in waiting if r.subgroup_id is not None),
-        aliases=aliases,
-    )
+    return out
 
 
 def owners(view: ActionView) -> str:

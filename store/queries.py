@@ -10,7 +10,7 @@ from datetime import date, datetime
 from typing import Any
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import Engine, and_, case, func
+from sqlalchemy import Engine, func
 from sqlalchemy import select as sa_select  # untyped: a 20-column select
 from sqlmodel import Session, col, select
 
@@ -496,20 +496,24 @@ class UpdateView:
 def updates_since(session: Session, board_id: int, since: datetime) -> list[UpdateView]:
     """The board's progress updates at or after `since`, oldest first, each with the action's
     state (status, target, percent) just before it."""
-    # Only actions updated since then, read from their first such update on; what each was
-    # before that is folded by the database (_fold_before), not read row by row. An undone or
-    # corrected update is skipped throughout (live()).
-    first = (
-        sa_select(
-            col(ProgressUpdate.action_id).label("action_id"),
-            func.min(col(ProgressUpdate.id)).label("first_id"),
-        )
-        .join(Action, col(ProgressUpdate.action_id) == col(Action.id))
-        .where(col(Action.board_id) == board_id, col(ProgressUpdate.created_at) >= since, live())
-        .group_by(col(ProgressUpdate.action_id))
-        .subquery()
+    # Only actions updated since then: which they are and each one's first such update, in
+    # one pass over the board's updates; then those actions' live updates, the earlier ones
+    # folded into what each action was before (newest given wins), the rest reported. An
+    # undone or corrected update is skipped throughout (live()).
+    first: dict[int, int] = dict(
+        session.execute(
+            sa_select(col(ProgressUpdate.action_id), func.min(col(ProgressUpdate.id)))
+            .join(Action, col(ProgressUpdate.action_id) == col(Action.id))
+            .where(
+                col(Action.board_id) == board_id, col(ProgressUpdate.created_at) >= since, live()
+            )
+            .group_by(col(ProgressUpdate.action_id))
+        ).all()
     )
+    if not first:
+        return []
     columns: list[Any] = [
+        ProgressUpdate.id,
         ProgressUpdate.action_id,
         ProgressUpdate.author_slack_user_id,
         ProgressUpdate.created_at,
@@ -526,14 +530,14 @@ def updates_since(session: Session, board_id: int, since: datetime) -> list[Upda
     ]
     rows = session.execute(
         sa_select(*columns)
-        .join(first, first.c.action_id == col(ProgressUpdate.action_id))
         .join(Action, col(ProgressUpdate.action_id) == col(Action.id))
-        .where(col(ProgressUpdate.id) >= first.c.first_id, live())
+        .where(col(ProgressUpdate.action_id).in_(list(first)), live())
         .order_by(col(ProgressUpdate.action_id), col(ProgressUpdate.id))
     ).all()
-    before = _fold_before(session, first) if rows else {}
+    before: dict[int, _Progress] = {}
     out: list[UpdateView] = []
     for (
+        update_id,
         action_id,
         author,
         created_at,
@@ -549,67 +553,36 @@ def updates_since(session: Session, board_id: int, since: datetime) -> list[Upda
         plan_completed,
     ) in rows:
         state = before.setdefault(action_id, _Progress())
-        if state.due is None:
-            state.due = plan_due
-        if created_at >= since:
-            status = COMPLETE if (plan_completed or state.completed) else (state.rag or NO_UPDATE)
-            out.append(
-                UpdateView(
-                    ref,
-                    text,
-                    author,
-                    created_at,
-                    rag,
-                    state.rag,
-                    note,
-                    percent=percent,
-                    completed_on=completed_on,
-                    new_due=new_due,
-                    reason=reason,
-                    previous_status=status,
-                    previous_due=state.due,
-                    previous_percent=state.percent,
+        if update_id >= first[action_id]:
+            if state.due is None:
+                state.due = plan_due
+            if created_at >= since:
+                status = (
+                    COMPLETE if (plan_completed or state.completed) else (state.rag or NO_UPDATE)
                 )
-            )
+                out.append(
+                    UpdateView(
+                        ref,
+                        text,
+                        author,
+                        created_at,
+                        rag,
+                        state.rag,
+                        note,
+                        percent=percent,
+                        completed_on=completed_on,
+                        new_due=new_due,
+                        reason=reason,
+                        previous_status=status,
+                        previous_due=state.due,
+                        previous_percent=state.percent,
+                    )
+                )
         state.rag = rag or state.rag
         state.due = new_due or state.due
         state.completed = completed_on or state.completed
         state.percent = percent if percent is not None else state.percent
     out.sort(key=lambda u: u.created_at)
-    return out
-
-
-def _fold_before(session: Session, first: Any) -> dict[int, _Progress]:
-    """Each action's RAG, target, completion and percent from its live updates before
-    `first.first_id` (newest given wins), folded in two statements however long the history."""
-    pu = ProgressUpdate
-    newest = session.execute(
-        sa_select(
-            col(pu.action_id),
-            func.max(case((and_(col(pu.rag).is_not(None), col(pu.rag) != ""), col(pu.id)))),
-            func.max(case((col(pu.new_due).is_not(None), col(pu.id)))),
-            func.max(case((col(pu.completed_on).is_not(None), col(pu.id)))),
-            func.max(case((col(pu.percent).is_not(None), col(pu.id)))),
-        )
-        .join(first, first.c.action_id == col(pu.action_id))
-        .where(col(pu.id) < first.c.first_id, live())
-        .group_by(col(pu.action_id))
-    ).all()
-    wanted = {i for row in newest for i in row[1:] if i is not None}
-    values: dict[int, tuple[Any, ...]] = {}
-    if wanted:
-        fields: list[Any] = [pu.id, pu.rag, pu.new_due, pu.completed_on, pu.percent]
-        query = sa_select(*fields)
-        for i, *fields in session.execute(query.where(col(pu.id).in_(wanted))):
-            values[i] = tuple(fields)
-    out: dict[int, _Progress] = {}
-    for action_id, rag_id, due_id, completed_id, percent_id in newest:
-        out[action_id] = _Progress(
-            rag=values[rag_id][0] if rag_id else None,
-            due=values[due_id][1] if due_id else None,
-            completed=values[completed_id][2] if completed_id else None,
-            percent=values[percent_id][3] if percent_id else None,
-        )
     return out
 
 
