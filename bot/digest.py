@@ -199,7 +199,8 @@ def subgroup_digest(
     """A sub-group's weekly briefing, most urgent first, inside Slack's limits."""
     snap = snapshot or Snapshot.read(session, board, now)
     today = now.astimezone(LONDON).date()
-    views = [v for v in snap.views if group.name in v.subgroups]
+    name = group.name  # read once: a mapped attribute costs more than the test
+    views = [v for v in snap.views if name in v.subgroups]
     refs = {v.ref for v in views}
     updates = [u for u in snap.updates if u.ref in refs and u.created_at >= since]
     s = _sections(views, updates, today, now)
@@ -280,7 +281,8 @@ def board_digest(
     b.context(f"{plural(len(views), 'action')} · {_rag_counts(views)}")
     lines = []
     for priority in snap.priorities:
-        items = [v for v in views if v.priority_ref == priority.ref]
+        ref = priority.ref
+        items = [v for v in views if v.priority_ref == ref]
         lines.append(
             f"*{escape(priority.ref)}. {escape(priority.title)}*\n"
             f"{plural(len(items), 'action')}: {_rag_counts(items)}"
@@ -304,7 +306,8 @@ def board_digest(
     recent = now - timedelta(days=STALE_DAYS)
     rates = []
     for group in snap.subgroups:
-        owned = [v for v in views if group.name in v.subgroups and v.status != COMPLETE]
+        name = group.name
+        owned = [v for v in views if name in v.subgroups and v.status != COMPLETE]
         if owned:
             fresh = sum(1 for v in owned if v.last_update and v.last_update >= recent)
             rates.append(
