@@ -24,7 +24,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from slack_sdk.models.blocks import Block
-from sqlalchemy import Engine
+from sqlalchemy import Engine, bindparam
 from sqlmodel import Session, select
 
 from bot.answers import urgency
@@ -166,7 +166,7 @@ class Snapshot:
             updates_since(session, board.id, now - MAX_LOOKBACK),
             board_subgroups(session, board.id),
             board_priorities(session, board.id),
-            list(session.exec(select(Person).where(Person.board_id == board.id))),
+            list(session.exec(_PEOPLE, params={"board": board.id})),
         )
 
     def membership(self, session: Session, board: Board, person: Person) -> Membership:
@@ -186,6 +186,7 @@ class Snapshot:
 
 
 MAX_LOOKBACK = timedelta(days=35)  # a digest reports at most the last five weeks
+_PEOPLE = select(Person).where(Person.board_id == bindparam("board"))  # built once
 
 
 def subgroup_digest(
@@ -511,12 +512,14 @@ def run_digests(
     slack = digest_client(client, timeout) if client is not None and not dry_run else None
     with Session(engine) as session:
         boards = [find_board(session, board_name)] if board_name else list_boards(session)
-        board_ids = [b.id for b in boards if b.id is not None]
-    for board_id in board_ids:
+    for listed in boards:
+        if listed.id is None:
+            continue
+        board_id = listed.id
         # Read everything the board's digests need once, then compose and post each target.
         with Session(engine, expire_on_commit=False) as session:
-            board = session.get(Board, board_id)
-            assert board is not None and board.id is not None
+            board = session.merge(listed, load=False)  # the row just listed: no second read
+            assert board.id is not None
             period = force_period or due_period(board, now, late_after)
             if period is None and dry_run:  # a preview need not wait for the run time
                 local = now.astimezone(LONDON).date()

@@ -15,6 +15,8 @@ from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
+from sqlalchemy import Integer, String, bindparam, cast, literal_column, null, union_all
+from sqlalchemy import select as sa_select  # untyped: rows of mixed kinds
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -366,47 +368,70 @@ def membership(session: Session, person: Person | None, board: Board) -> Members
 def memberships(
     session: Session, board: Board, people: Sequence[Person]
 ) -> dict[int, Membership]:
-    """`membership` of each of `people` who is on `board` (by person id), read in three
-    statements for the whole board rather than three a person: what a digest's nudges check."""
+    """`membership` of each of `people` who is on `board` (by person id), read in one
+    statement for the whole board rather than three a person: what a digest's nudges check."""
     assert board.id is not None
-    on_board = col(Person.board_id) == board.id
+    admins: set[int] = set()
     groups: dict[int, list[str]] = defaultdict(list)
-    for person_id, name in session.exec(
-        select(PersonSubgroup.person_id, Subgroup.name)
-        .join(Subgroup, col(PersonSubgroup.subgroup_id) == col(Subgroup.id))
-        .join(Person, col(PersonSubgroup.person_id) == col(Person.id))
-        .where(on_board, Subgroup.board_id == board.id, col(Subgroup.archived_at).is_(None))
+    asked: dict[int, list[tuple[str, int | None]]] = defaultdict(list)
+    for kind, person_id, name, group_id in session.execute(
+        _memberships_statement(), {"board": board.id}
     ):
-        groups[person_id].append(name)
-    admins = set(session.exec(select(BoardAdmin.person_id).where(BoardAdmin.board_id == board.id)))
-    waiting: dict[int, list[RoleRequest]] = defaultdict(list)
-    for request in session.exec(
-        select(RoleRequest)
-        .join(Person, col(RoleRequest.person_id) == col(Person.id))
-        .where(
-            on_board,
-            RoleRequest.board_id == board.id,
-            RoleRequest.status == RequestStatus.PENDING.value,
-        )
-        .order_by(col(RoleRequest.id))
-    ):
-        waiting[request.person_id].append(request)
+        if kind == 0:
+            admins.add(person_id)
+        elif kind == 1:
+            groups[person_id].append(name)
+        else:
+            asked[person_id].append((name, group_id))
     bootstrap = bootstrap_admins(session)
     aliases = board_aliases(board.role_aliases)
     out = {}
     for person in people:
         if person.id is None or person.board_id != board.id:
             continue
-        asked = waiting.get(person.id, [])
+        waiting = asked.get(person.id, [])
         out[person.id] = Membership(  # as `membership` reads it, one person at a time
             roles=frozenset(r.casefold() for r in person.roles),
             groups=frozenset(groups.get(person.id, [])),
             is_admin=person.slack_user_id in bootstrap or person.id in admins,
-            pending_roles=frozenset(r.role.casefold() for r in asked if r.subgroup_id is None),
-            pending_groups=frozenset(r.role for r in asked if r.subgroup_id is not None),
+            pending_roles=frozenset(role.casefold() for role, group in waiting if group is None),
+            pending_groups=frozenset(role for role, group in waiting if group is not None),
             aliases=aliases,
         )
     return out
+
+
+@lru_cache(maxsize=1)
+def _memberships_statement() -> Any:
+    """A board's admin grants (0, person), its people's sub-groups (1, person, name) and their
+    pending requests (2, person, role, sub-group id or None): built once, for any board."""
+    board = bindparam("board", type_=Integer)
+    on_board = col(Person.board_id) == board
+    no_text, no_id = cast(null(), String), cast(null(), Integer)  # typed: PostgreSQL's UNION
+    granted: Any = sa_select(
+        literal_column("0"), col(BoardAdmin.person_id), no_text, no_id
+    ).where(col(BoardAdmin.board_id) == board)
+    groups: Any = (
+        sa_select(literal_column("1"), col(PersonSubgroup.person_id), col(Subgroup.name), no_id)
+        .join(Subgroup, col(PersonSubgroup.subgroup_id) == col(Subgroup.id))
+        .join(Person, col(PersonSubgroup.person_id) == col(Person.id))
+        .where(on_board, col(Subgroup.board_id) == board, col(Subgroup.archived_at).is_(None))
+    )
+    waiting: Any = (
+        sa_select(
+            literal_column("2"),
+            col(RoleRequest.person_id),
+            col(RoleRequest.role),
+            col(RoleRequest.subgroup_id),
+        )
+        .join(Person, col(RoleRequest.person_id) == col(Person.id))
+        .where(
+            on_board,
+            col(RoleRequest.board_id) == board,
+            col(RoleRequest.status) == RequestStatus.PENDING.value,
+        )
+    )
+    return union_all(granted, groups, waiting)
 
 
 def owners(view: ActionView) -> str:
