@@ -496,22 +496,10 @@ class UpdateView:
 def updates_since(session: Session, board_id: int, since: datetime) -> list[UpdateView]:
     """The board's progress updates at or after `since`, oldest first, each with the action's
     state (status, target, percent) just before it."""
-    # Only actions updated since then: which they are and each one's first such update, in
-    # one pass over the board's updates; then those actions' live updates, the earlier ones
-    # folded into what each action was before (newest given wins), the rest reported. An
-    # undone or corrected update is skipped throughout (live()).
-    first: dict[int, int] = dict(
-        session.execute(
-            sa_select(col(ProgressUpdate.action_id), func.min(col(ProgressUpdate.id)))
-            .join(Action, col(ProgressUpdate.action_id) == col(Action.id))
-            .where(
-                col(Action.board_id) == board_id, col(ProgressUpdate.created_at) >= since, live()
-            )
-            .group_by(col(ProgressUpdate.action_id))
-        ).all()
-    )
-    if not first:
-        return []
+    # The window's updates in one pass over the board's updates; then, for the actions they
+    # are about, only what each live update set (RAG, target, completion, percent), folded in
+    # order into the state before each window update (newest given wins). An undone or
+    # corrected update is skipped throughout (live()).
     columns: list[Any] = [
         ProgressUpdate.id,
         ProgressUpdate.action_id,
@@ -528,35 +516,47 @@ def updates_since(session: Session, board_id: int, since: datetime) -> list[Upda
         Action.due,
         Action.completed,
     ]
-    rows = session.execute(
-        sa_select(*columns)
-        .join(Action, col(ProgressUpdate.action_id) == col(Action.id))
-        .where(col(ProgressUpdate.action_id).in_(list(first)), live())
-        .order_by(col(ProgressUpdate.action_id), col(ProgressUpdate.id))
+    window = {
+        row[0]: row
+        for row in session.execute(
+            sa_select(*columns)
+            .join(Action, col(ProgressUpdate.action_id) == col(Action.id))
+            .where(
+                col(Action.board_id) == board_id, col(ProgressUpdate.created_at) >= since, live()
+            )
+        )
+    }
+    if not window:
+        return []
+    first: dict[int, int] = {}  # each action's first update in the window
+    plan: dict[int, tuple[date | None, date | None]] = {}  # its planned due and completion
+    for update_id, action_id, *_, plan_due, plan_completed in window.values():
+        first[action_id] = min(first.get(action_id, update_id), update_id)
+        plan[action_id] = (plan_due, plan_completed)
+    pu = ProgressUpdate
+    history = session.execute(
+        sa_select(
+            col(pu.id),
+            col(pu.action_id),
+            col(pu.rag),
+            col(pu.new_due),
+            col(pu.completed_on),
+            col(pu.percent),
+        )
+        .where(col(pu.action_id).in_(list(first)), live())
+        .order_by(col(pu.action_id), col(pu.id))
     ).all()
     before: dict[int, _Progress] = {}
     out: list[UpdateView] = []
-    for (
-        update_id,
-        action_id,
-        author,
-        created_at,
-        rag,
-        note,
-        percent,
-        completed_on,
-        new_due,
-        reason,
-        ref,
-        text,
-        plan_due,
-        plan_completed,
-    ) in rows:
+    for update_id, action_id, rag, new_due, completed_on, percent in history:
         state = before.setdefault(action_id, _Progress())
         if update_id >= first[action_id]:
+            plan_due, plan_completed = plan[action_id]
             if state.due is None:
                 state.due = plan_due
-            if created_at >= since:
+            row = window.get(update_id)
+            if row is not None:  # at or after `since` (an update dated earlier is only folded)
+                _, _, author, created_at, _, note, _, _, _, reason, ref, text, _, _ = row
                 status = (
                     COMPLETE if (plan_completed or state.completed) else (state.rag or NO_UPDATE)
                 )
