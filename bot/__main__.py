@@ -5,15 +5,19 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import date
-
-from dotenv import load_dotenv
-from sqlalchemy import Engine
-from sqlmodel import Session
+from typing import TYPE_CHECKING
 
 from bot.settings import ConfigError, Mode, Settings
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+# A command imports what it uses when it runs: `say` and `export` must not pay for Slack's
+# libraries, the seed loader or Alembic (benchmarks/coldstart.py).
 
 logger = logging.getLogger("bot")
 
@@ -102,9 +106,39 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _dotenv_candidates(start: str) -> Iterator[str]:
+    """`.env` in `start` and each folder above it."""
+    here = os.path.abspath(start)
+    while True:
+        yield os.path.join(here, ".env")
+        parent = os.path.dirname(here)
+        if parent == here:
+            return
+        here = parent
+
+
+def _load_dotenv() -> None:
+    """python-dotenv's `load_dotenv()`, imported only when there is a `.env` it could find.
+
+    It looks from this file's folder up (or from the working directory under a debugger or
+    REPL); when neither path holds one there is nothing to load, and nothing to import.
+    """
+    starts = (os.path.dirname(os.path.abspath(__file__)), os.getcwd())
+    if any(os.path.exists(path) for start in starts for path in _dotenv_candidates(start)):
+        from dotenv import load_dotenv
+
+        load_dotenv()
+
+
+def _seed_error(exc: Exception) -> bool:
+    """Whether `exc` is the seed loader's SeedError (never, unless the loader was imported)."""
+    loader = sys.modules.get("seed.loader")
+    return loader is not None and isinstance(exc, loader.SeedError)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the process exit code."""
-    load_dotenv()
+    _load_dotenv()
     args = build_parser().parse_args(argv)
     command = args.command or "run"
     try:
@@ -114,10 +148,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"Configuration error: {exc}", file=sys.stderr)
         return 2
     quiet = command in ("say", "export", "console", "seed", "digest", "migrate") + (
-        "import", "backup", "restore", "report"
-    ) or (
-        command == "run" and settings.mode is Mode.CONSOLE
-    )
+        "import",
+        "backup",
+        "restore",
+        "report",
+    ) or (command == "run" and settings.mode is Mode.CONSOLE)
     logging.basicConfig(
         level=logging.WARNING if quiet else settings.log_level,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
@@ -131,7 +166,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     # Imported here so `--help` and config errors stay fast and dependency-light.
     from bot.runtime import open_store
-    from seed.loader import SeedError
     from store.queries import UnknownBoard
 
     try:
@@ -143,6 +177,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _migrate(settings)
         engine = open_store(settings)
         if command == "export":
+            from sqlmodel import Session
+
             from bot.export import export_board
 
             with Session(engine) as session:
@@ -171,7 +207,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                 today=getattr(args, "today", None),
             )
         return _run_slack(settings, engine)
-    except (UnknownBoard, SeedError) as exc:
+    except UnknownBoard as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    except Exception as exc:
+        if not _seed_error(exc):
+            raise
         print(str(exc), file=sys.stderr)
         return 2
 
@@ -202,6 +243,8 @@ def _migrate(settings: Settings) -> int:
 
 
 def _report(engine: Engine, args: argparse.Namespace) -> int:
+    from sqlmodel import Session
+
     from bot.report import ReportError, make_report, render
     from store.queries import find_board
 

@@ -12,12 +12,11 @@ from datetime import date, datetime
 from time import monotonic
 from weakref import WeakKeyDictionary
 
-from rapidfuzz.distance import OSA
 from slack_sdk.models.blocks import ActionsBlock, ButtonElement, MarkdownTextObject, SectionBlock
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from bot import answers, channels, identity, plan_files, progress
+from bot import answers, channels, identity, progress
 from bot.clock import LONDON, noon_london, now_utc, today_london
 from bot.questions import Intent, parse
 from bot.render import RAG_EMOJI, BlockBuilder, Reply, clip, escape, join_counts
@@ -204,7 +203,6 @@ def _board_names(session: Session) -> dict[str, int]:
     return index
 
 
-
 def _no_board(session: Session) -> Reply:
     boards = ", ".join(f"{b.code} ({escape(b.short_name)})" for b in list_boards(session))
     return Reply(text=NO_BOARD.format(boards=boards or "none loaded"))
@@ -302,6 +300,26 @@ def _nudges(session: Session, ctx: Context, person: Person, args: str) -> str:
     return channels.set_nudges(session, person, on=args.lower() != "off")
 
 
+# Files in and out (spreadsheets, PDF) are loaded by the subcommands that use them, not by
+# every question.
+def _export(session: Session, ctx: Context, person: Person, args: str) -> Reply:
+    from bot import plan_files
+
+    return plan_files.export_reply(session, ctx.board, ctx.today)
+
+
+def _report(session: Session, ctx: Context, person: Person, args: str) -> Reply:
+    from bot import plan_files
+
+    return plan_files.report_reply(session, ctx.board, args, ctx.today)
+
+
+def _import(session: Session, ctx: Context, person: Person, args: str) -> Reply:
+    from bot import plan_files
+
+    return plan_files.import_help(session, person, ctx.board)
+
+
 SUBCOMMANDS: dict[str, Subcommand] = {
     "iam": Subcommand(
         lambda s, c, p, a: identity.iam(s, p, c.board, a), "`/lscb iam <role or sub-group>`"
@@ -332,18 +350,9 @@ SUBCOMMANDS: dict[str, Subcommand] = {
         _text(lambda s, c, p, a: channels.set_nudges(s, p, on=False)), "`/lscb quiet`"
     ),
     "nudges": Subcommand(_text(_nudges), "`/lscb nudges on`"),
-    "export": Subcommand(
-        lambda s, c, p, a: plan_files.export_reply(s, c.board, c.today),
-        "`/lscb export` (the plan as a spreadsheet)",
-    ),
-    "report": Subcommand(
-        lambda s, c, p, a: plan_files.report_reply(s, c.board, a, c.today),
-        "`/lscb report [2018Q3] [xlsx]` (the quarter's progress report)",
-    ),
-    "import": Subcommand(
-        lambda s, c, p, a: plan_files.import_help(s, p, c.board),
-        "`/lscb import` (admins: a plan from a spreadsheet)",
-    ),
+    "export": Subcommand(_export, "`/lscb export` (the plan as a spreadsheet)"),
+    "report": Subcommand(_report, "`/lscb report [2018Q3] [xlsx]` (the quarter's progress report)"),
+    "import": Subcommand(_import, "`/lscb import` (admins: a plan from a spreadsheet)"),
     "digest": Subcommand(
         _text(lambda s, c, p, a: channels.set_schedule(s, p, c.board, a)),
         "`/lscb digest <weekday> <HH:MM>`",
@@ -388,6 +397,8 @@ def _misspelt_subcommand(session: Session, ctx: Context, word: str) -> str | Non
     """The subcommand `word` is a slip of the keyboard for, if any ("exprot", "chanel")."""
     if len(word) < 4 or word in QUESTION_WORDS or not word.isalpha():
         return None
+    from rapidfuzz.distance import OSA
+
     best: tuple[int, str] | None = None
     for name in SUBCOMMANDS:
         if word.startswith(name):

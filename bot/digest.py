@@ -23,27 +23,27 @@ import holidays
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
-from sqlalchemy import Engine
+from slack_sdk.models.blocks import Block
+from sqlalchemy import Engine, bindparam
 from sqlmodel import Session, select
 
 from bot.answers import urgency
 from bot.clock import LONDON
 from bot.identity import board_admin_ids
-from bot.progress import describe_update, membership
+from bot.progress import Membership, describe_update, membership, memberships
 from bot.render import (
     RETARGET_FLAG,
     BlockBuilder,
     Reply,
-    action_mrkdwn,
+    action_section,
     clip,
     escape,
     fmt_date,
     join_counts,
     plural,
-    update_button,
 )
 from store import digests
-from store.models import Board, Person, Subgroup
+from store.models import Board, Person, Priority, Subgroup
 from store.queries import (
     COMPLETE,
     NO_UPDATE,
@@ -145,20 +145,48 @@ def _sections(
 
 @dataclass
 class Snapshot:
-    """One board's actions and recent updates, read once per digest run."""
+    """What one board's digests and nudges are made of, read once per digest run and shared
+    by every target: the actions, the recent updates, the sub-groups and priorities, the
+    people and (read when the first nudge needs them) their roles and sub-groups."""
 
     views: list[ActionView]
     updates: list[UpdateView]
+    subgroups: list[Subgroup] = field(default_factory=list)
+    priorities: list[Priority] = field(default_factory=list)
+    people: list[Person] = field(default_factory=list)
+    _members: dict[int, Membership] | None = field(default=None, repr=False)
+    # An action looks the same in its sub-group's digest and in its lead's nudge: one block.
+    _blocks: dict[tuple[int, date, datetime], Block] = field(default_factory=dict, repr=False)
 
     @classmethod
     def read(cls, session: Session, board: Board, now: datetime) -> Snapshot:
         assert board.id is not None
         return cls(
-            action_views(session, board), updates_since(session, board.id, now - MAX_LOOKBACK)
+            action_views(session, board),
+            updates_since(session, board.id, now - MAX_LOOKBACK),
+            board_subgroups(session, board.id),
+            board_priorities(session, board.id),
+            list(session.exec(_PEOPLE, params={"board": board.id})),
         )
+
+    def membership(self, session: Session, board: Board, person: Person) -> Membership:
+        """The person's `membership` of the board, from one read of all its people's."""
+        if self._members is None:
+            self._members = memberships(session, board, self.people)
+        found = self._members.get(person.id) if person.id is not None else None
+        return found if found is not None else membership(session, person, board)
+
+    def section(self, view: ActionView, today: date, now: datetime) -> Block:
+        """The action's section (text and Update button), built once per run."""
+        key = (id(view), today, now)
+        block = self._blocks.get(key)
+        if block is None:
+            block = self._blocks[key] = action_section(view, today, now)
+        return block
 
 
 MAX_LOOKBACK = timedelta(days=35)  # a digest reports at most the last five weeks
+_PEOPLE = select(Person).where(Person.board_id == bindparam("board"))  # built once
 
 
 def subgroup_digest(
@@ -172,7 +200,8 @@ def subgroup_digest(
     """A sub-group's weekly briefing, most urgent first, inside Slack's limits."""
     snap = snapshot or Snapshot.read(session, board, now)
     today = now.astimezone(LONDON).date()
-    views = [v for v in snap.views if group.name in v.subgroups]
+    name = group.name  # read once: a mapped attribute costs more than the test
+    views = [v for v in snap.views if name in v.subgroups]
     refs = {v.ref for v in views}
     updates = [u for u in snap.updates if u.ref in refs and u.created_at >= since]
     s = _sections(views, updates, today, now)
@@ -186,7 +215,7 @@ def subgroup_digest(
     if not (s.overdue or s.due_soon or s.updates or s.stale):
         b.section(QUIET.format(name=escape(group.name)))
         return Reply(text=f"{title}: a quiet week", blocks=b.blocks, actions=views)
-    _compose(b, s, today, now)
+    _compose(b, s, today, now, snap)
     counts = (
         ("overdue", len(s.overdue)),
         (f"due within {DUE_SOON_DAYS} days", len(s.due_soon)),
@@ -196,7 +225,7 @@ def subgroup_digest(
     return Reply(text=f"{title}: {join_counts(counts)}", blocks=b.blocks, actions=views)
 
 
-def _compose(b: BlockBuilder, s: Sections, today: date, now: datetime) -> None:
+def _compose(b: BlockBuilder, s: Sections, today: date, now: datetime, snap: Snapshot) -> None:
     """Overdue, due soon, updates, stale: one section each action while room lasts."""
     reserve = 4  # the headings and summaries still to come
     shown: set[str] = set()
@@ -211,7 +240,7 @@ def _compose(b: BlockBuilder, s: Sections, today: date, now: datetime) -> None:
         for view in items:
             if b.room <= reserve:
                 break
-            b.section(action_mrkdwn(view, today, now), accessory=update_button(view))
+            b.blocks.append(snap.section(view, today, now))
             shown.add(view.ref)
             count += 1
         if count < len(items):
@@ -245,14 +274,16 @@ def board_digest(
     """The executive view: RAG counts per priority, exceptions, each sub-group's update rate."""
     assert board.id is not None
     today = now.astimezone(LONDON).date()
-    views = (snapshot or Snapshot.read(session, board, now)).views
+    snap = snapshot or Snapshot.read(session, board, now)
+    views = snap.views
     title = f"{board.short_name}: weekly board digest, {fmt_date(today)}"
     b = BlockBuilder()
     b.header(title)
     b.context(f"{plural(len(views), 'action')} · {_rag_counts(views)}")
     lines = []
-    for priority in board_priorities(session, board.id):
-        items = [v for v in views if v.priority_ref == priority.ref]
+    for priority in snap.priorities:
+        ref = priority.ref
+        items = [v for v in views if v.priority_ref == ref]
         lines.append(
             f"*{escape(priority.ref)}. {escape(priority.title)}*\n"
             f"{plural(len(items), 'action')}: {_rag_counts(items)}"
@@ -275,8 +306,9 @@ def board_digest(
         b.section(clip("*Exceptions*\n" + "\n".join(exceptions), 2990))
     recent = now - timedelta(days=STALE_DAYS)
     rates = []
-    for group in board_subgroups(session, board.id):
-        owned = [v for v in views if group.name in v.subgroups and v.status != COMPLETE]
+    for group in snap.subgroups:
+        name = group.name
+        owned = [v for v in views if name in v.subgroups and v.status != COMPLETE]
         if owned:
             fresh = sum(1 for v in owned if v.last_update and v.last_update >= recent)
             rates.append(
@@ -302,8 +334,9 @@ def nudge(
     if person.nudges_off or (person.away_until and person.away_until >= today):
         return None
     stale_before = now - timedelta(days=STALE_DAYS)
-    views = (snapshot or Snapshot.read(session, board, now)).views
-    member = membership(session, person, board)
+    snap = snapshot or Snapshot.read(session, board, now)
+    views = snap.views
+    member = snap.membership(session, board, person)
     mine = [
         v
         for v in views
@@ -325,7 +358,8 @@ def nudge(
         NUDGE_INTRO.format(n=len(mine), board=escape(board.short_name), why=why)
         + (NUDGE_FIRST.format(n=NUDGE_SHOWN) if len(mine) > NUDGE_SHOWN else "")
     )
-    shown = b.actions_list(mine[:NUDGE_SHOWN], today, now, reserve=2)
+    section = partial(snap.section, today=today, now=now)
+    shown = b.actions_list(mine[:NUDGE_SHOWN], today, now, reserve=2, section=section)
     rest = mine[shown:]
     if rest:
         left = Counter(_nudge_reason(v, today) for v in rest)
@@ -478,21 +512,22 @@ def run_digests(
     slack = digest_client(client, timeout) if client is not None and not dry_run else None
     with Session(engine) as session:
         boards = [find_board(session, board_name)] if board_name else list_boards(session)
-        board_ids = [b.id for b in boards if b.id is not None]
-    for board_id in board_ids:
+    for listed in boards:
+        if listed.id is None:
+            continue
+        board_id = listed.id
         # Read everything the board's digests need once, then compose and post each target.
         with Session(engine, expire_on_commit=False) as session:
-            board = session.get(Board, board_id)
-            assert board is not None and board.id is not None
+            board = session.merge(listed, load=False)  # the row just listed: no second read
+            assert board.id is not None
             period = force_period or due_period(board, now, late_after)
             if period is None and dry_run:  # a preview need not wait for the run time
                 local = now.astimezone(LONDON).date()
                 period = scheduled_run(board, local - timedelta(days=local.weekday())).date()
             if period is None:
                 continue
-            targets = _targets(session, board, channel, preview=dry_run)
             snapshot = Snapshot.read(session, board, now)
-            admins = sorted(admin_ids | set(board_admin_ids(session, board)))
+            targets = _targets(board, snapshot, channel, preview=dry_run)
             previous = digests.last_posted_by_target(session, board_id=board_id, before=period)
             replies = []
             for t in targets:
@@ -508,6 +543,7 @@ def run_digests(
             if report.stopped:  # Slack unreachable: claim nothing more, the next run retries
                 report.failed.append((t.label, report.stopped))
                 continue
+            admins = partial(_admins, engine, admin_ids, board)  # read only to alert them
             _deliver(engine, slack, report, board, t, reply, period, clock, worker, admins, lease)
         if report.stopped:
             logger.error("digest run stopped: Slack unreachable; the next run retries")
@@ -516,20 +552,20 @@ def run_digests(
 
 
 def _targets(
-    session: Session, board: Board, channel: str | None, preview: bool = False
+    board: Board, snapshot: Snapshot, channel: str | None, preview: bool = False
 ) -> list[_Target]:
     """Who gets what: linked channels (a preview shows unlinked sub-groups too) and nudges."""
-    assert board.id is not None
     out = [
         _Target("subgroup", g.slack_channel_id or NOT_LINKED, g.name, subgroup=g)
-        for g in board_subgroups(session, board.id)
+        for g in snapshot.subgroups
         if g.slack_channel_id or (preview and channel is None)
     ]
     if board.slack_channel_id or (preview and channel is None):
         out.append(_Target("board", board.slack_channel_id or NOT_LINKED, board.short_name))
     if channel is None:
-        people = session.exec(select(Person).where(Person.board_id == board.id))
-        out += [_Target("nudge", p.slack_user_id, p.slack_user_id, person=p) for p in people]
+        out += [
+            _Target("nudge", p.slack_user_id, p.slack_user_id, person=p) for p in snapshot.people
+        ]
     return [t for t in out if channel is None or t.target == channel]
 
 
@@ -559,7 +595,7 @@ def _deliver(
     period: date,
     clock: Callable[[], datetime],
     worker: str,
-    admins: list[str],
+    admins: Callable[[], list[str]],
     lease: timedelta,
 ) -> None:
     assert board.id is not None
@@ -606,7 +642,7 @@ def _deliver(
         report.failed.append((t.label, error))
         logger.error("digest %s for board %s could not be posted: %s", t.kind, board.id, error)
         if error in CHANNEL_PROBLEMS and attempt == 1:
-            _alert_admins(client, admins, t.name, t.target, error)
+            _alert_admins(client, admins(), t.name, t.target, error)
         return
     except (OSError, HTTPException) as exc:  # the transport: hung, cut off, or no Slack at all
         error = _transport_error(exc)
@@ -618,6 +654,12 @@ def _deliver(
         return
     done(now=clock())
     report.posted.append(t.label)
+
+
+def _admins(engine: Engine, admin_ids: frozenset[str], board: Board) -> list[str]:
+    """Who hears of a channel the digest could not be posted to: every admin of the board."""
+    with Session(engine) as session:
+        return sorted(admin_ids | set(board_admin_ids(session, board)))
 
 
 def _post_key(board: Board, t: _Target, period: date) -> dict[str, str]:

@@ -195,15 +195,28 @@ TOPICS: tuple[str, ...] = (
     "mental health", "pornography", "female genital mutilation", "breast ironing",
 )  # fmt: skip
 
-_PATTERNS: list[tuple[re.Pattern[str], str]] = sorted(
+#: Each phrase with its token, longest pattern first (so "child sexual exploitation" is read
+#: before "sexual exploitation"). A phrase's pattern is compiled the first time a text holds it.
+_PHRASES: list[tuple[str, str]] = sorted(
     (
-        (re.compile(r"(?<![a-z0-9])" + re.escape(phrase) + r"(?![a-z0-9])"), token)
+        (phrase, token)
         for token, phrases in SYNONYMS.items()
         for phrase in phrases
         if phrase != token
     ),
-    key=lambda pair: -len(pair[0].pattern),
+    key=lambda pair: -len(re.escape(pair[0])),
 )
+_COMPILED: dict[str, re.Pattern[str]] = {}
+
+
+def _pattern(phrase: str) -> re.Pattern[str]:
+    """The phrase as a whole word or words (not inside a longer word)."""
+    found = _COMPILED.get(phrase)
+    if found is None:
+        found = _COMPILED[phrase] = re.compile(
+            r"(?<![a-z0-9])" + re.escape(phrase) + r"(?![a-z0-9])"
+        )
+    return found
 
 
 def canonicalise(text: str, keep: bool = False) -> str:
@@ -213,8 +226,12 @@ def canonicalise(text: str, keep: bool = False) -> str:
     own words when a question misspells the phrase ("child sexual exploitaton").
     """
     text = text.lower().replace("’", "'").replace("–", "-")
-    for pattern, token in _PATTERNS:
-        text = pattern.sub(
+    for i, (phrase, token) in enumerate(_PHRASES):
+        # A pattern can only match where its phrase is written; after the first pass the text
+        # is single-spaced, so a phrase that is absent leaves it exactly as it is.
+        if i and phrase not in text:
+            continue
+        text = _pattern(phrase).sub(
             (lambda m, t=token: f" {m.group(0)} {t} ") if keep else f" {token} ", text
         )
         text = " ".join(text.split())  # keep phrases single-spaced for the next pattern

@@ -22,8 +22,6 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 from sqlalchemy import Engine, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, delete, select
 
@@ -178,6 +176,9 @@ def _insert_person(session: Session, user_id: str) -> None:
     table = Person.__table__  # type: ignore[attr-defined]
     dialect = session.get_bind().dialect.name
     if dialect in ("postgresql", "sqlite"):
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
         insert = pg_insert if dialect == "postgresql" else sqlite_insert
         stmt = (
             insert(table).values(**values).on_conflict_do_nothing(index_elements=["slack_user_id"])

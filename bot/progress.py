@@ -8,6 +8,8 @@ saved, writes one append-only row (once, however often Slack retries), and audit
 from __future__ import annotations
 
 import logging
+from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import cached_property, lru_cache
@@ -18,9 +20,7 @@ from sqlalchemy import select as sa_select  # untyped: rows of mixed kinds
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from bot.channels import announce_channels
 from bot.clock import LONDON
-from bot.guard import check_note, refusal_message
 from bot.identity import PICK_BOARD, bootstrap_admins, is_board_admin
 from bot.render import Post, escape, fmt_date
 from bot.roles import Aliases, board_aliases, role_identity
@@ -392,6 +392,75 @@ def _membership_statement() -> Any:
 _MEMBERSHIP = _membership_statement()
 
 
+def memberships(
+    session: Session, board: Board, people: Sequence[Person]
+) -> dict[int, Membership]:
+    """`membership` of each of `people` who is on `board` (by person id), read in one
+    statement for the whole board rather than three a person: what a digest's nudges check."""
+    assert board.id is not None
+    admins: set[int] = set()
+    groups: dict[int, list[str]] = defaultdict(list)
+    asked: dict[int, list[tuple[str, int | None]]] = defaultdict(list)
+    for kind, person_id, name, group_id in session.execute(
+        _memberships_statement(), {"board": board.id}
+    ):
+        if kind == 0:
+            admins.add(person_id)
+        elif kind == 1:
+            groups[person_id].append(name)
+        else:
+            asked[person_id].append((name, group_id))
+    bootstrap = bootstrap_admins(session)
+    aliases = board_aliases(board.role_aliases)
+    out = {}
+    for person in people:
+        if person.id is None or person.board_id != board.id:
+            continue
+        waiting = asked.get(person.id, [])
+        out[person.id] = Membership(  # as `membership` reads it, one person at a time
+            roles=frozenset(r.casefold() for r in person.roles),
+            groups=frozenset(groups.get(person.id, [])),
+            is_admin=person.slack_user_id in bootstrap or person.id in admins,
+            pending_roles=frozenset(role.casefold() for role, group in waiting if group is None),
+            pending_groups=frozenset(role for role, group in waiting if group is not None),
+            aliases=aliases,
+        )
+    return out
+
+
+@lru_cache(maxsize=1)
+def _memberships_statement() -> Any:
+    """A board's admin grants (0, person), its people's sub-groups (1, person, name) and their
+    pending requests (2, person, role, sub-group id or None): built once, for any board."""
+    board = bindparam("board", type_=Integer)
+    on_board = col(Person.board_id) == board
+    no_text, no_id = cast(null(), String), cast(null(), Integer)  # typed: PostgreSQL's UNION
+    granted: Any = sa_select(
+        literal_column("0"), col(BoardAdmin.person_id), no_text, no_id
+    ).where(col(BoardAdmin.board_id) == board)
+    groups: Any = (
+        sa_select(literal_column("1"), col(PersonSubgroup.person_id), col(Subgroup.name), no_id)
+        .join(Subgroup, col(PersonSubgroup.subgroup_id) == col(Subgroup.id))
+        .join(Person, col(PersonSubgroup.person_id) == col(Person.id))
+        .where(on_board, col(Subgroup.board_id) == board, col(Subgroup.archived_at).is_(None))
+    )
+    waiting: Any = (
+        sa_select(
+            literal_column("2"),
+            col(RoleRequest.person_id),
+            col(RoleRequest.role),
+            col(RoleRequest.subgroup_id),
+        )
+        .join(Person, col(RoleRequest.person_id) == col(Person.id))
+        .where(
+            on_board,
+            col(RoleRequest.board_id) == board,
+            col(RoleRequest.status) == RequestStatus.PENDING.value,
+        )
+    )
+    return union_all(granted, groups, waiting)
+
+
 def owners(view: ActionView) -> str:
     """Who may update an action, in words (besides the board's admins)."""
     names = list(dict.fromkeys([*view.leads, *view.subgroups])) or ["the board's admins"]
@@ -450,6 +519,8 @@ def record_update(
     check_values(change, now.astimezone(LONDON).date())
     if change.new_due is not None and not (change.reason or "").strip():
         raise Refused(REASON_NEEDED)
+    from bot.guard import check_note, refusal_message  # the guard's patterns: writes only
+
     findings = check_note(" ".join(t for t in (change.note, change.reason) if t))
     if findings:
         logger.warning(
@@ -530,6 +601,8 @@ def record_update(
     )
     if change.note:
         announcement += "\n> " + escape(change.note).replace("\n", "\n> ")
+    from bot.channels import announce_channels
+
     channels = announce_channels(session, board, view.subgroups)
     # The action as it stands now, update included: what `say --json` and the reply are about.
     updated = find_action(session, board, view.ref) or view
@@ -642,6 +715,8 @@ def quick_update(
         outcome = Outcome(NOTE_TOO_LONG.format(n=len(form.note), limit=MAX_QUICK_NOTE))
     else:
         outcome = _quick(session, board, person, form, now, key)
+    from bot.guard import check_note
+
     if (
         kept
         and not (outcome.recorded or outcome.repeated or outcome.candidates)
@@ -843,6 +918,8 @@ def undo(
         ref=ref, text=text, when=when, changes=changes, state=_state_words(after)
     )
     announcement = ANNOUNCE_UNDO.format(user=person.slack_user_id, ref=ref, text=text, when=when)
+    from bot.channels import announce_channels
+
     channels = announce_channels(session, board, view.subgroups)
     return Outcome(message, after, recorded=True, posts=[(c, announcement) for c in channels])
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -97,6 +97,14 @@ def action_mrkdwn(view: ActionView, today: date, now: datetime) -> str:
         first = view.last_note.strip().splitlines()[0]
         bits.append(f"> {escape(clip(first, 300))}")
     return clip("\n".join(bits), MAX_SECTION)
+
+
+def action_section(view: ActionView, today: date, now: datetime) -> SectionBlock:
+    """One action as a section of its own, with its Update button."""
+    return SectionBlock(
+        text=MarkdownTextObject(text=clip(action_mrkdwn(view, today, now), MAX_SECTION)),
+        accessory=update_button(view),
+    )
 
 
 def update_button(view: ActionView) -> ButtonElement:
@@ -202,14 +210,21 @@ class BlockBuilder:
         self.blocks.append(DividerBlock())
 
     def actions_list(
-        self, views: Sequence[ActionView], today: date, now: datetime, reserve: int = 0
+        self,
+        views: Sequence[ActionView],
+        today: date,
+        now: datetime,
+        reserve: int = 0,
+        section: Callable[[ActionView], Block] | None = None,
     ) -> int:
-        """Add one section per action while room lasts (keeping `reserve`); return how many fit."""
+        """Add one section per action while room lasts (keeping `reserve`); return how many fit.
+
+        `section` builds an action's block (default: `action_section`), e.g. from a cache."""
         shown = 0
         for view in views:
             if self.room - reserve <= (1 if shown < len(views) - 1 else 0):
                 break
-            self.section(action_mrkdwn(view, today, now), accessory=update_button(view))
+            self.blocks.append(section(view) if section else action_section(view, today, now))
             shown += 1
         return shown
 
