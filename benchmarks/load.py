@@ -172,6 +172,9 @@ def hammer(port: int, make: Any, n: int, clients: int, deadline: float) -> dict[
     sent = [r for r in results if r[2] != "not sent"]
     times = [r[3] * 1000 for r in sent]
     outcomes = Counter(r[2] for r in results)
+    by_kind: dict[str, list[float]] = {}
+    for _, kind, _, seconds in sent:
+        by_kind.setdefault(kind, []).append(seconds * 1000)
     return {
         "requests": n,
         "sent": len(sent),
@@ -182,6 +185,7 @@ def hammer(port: int, make: Any, n: int, clients: int, deadline: float) -> dict[
         "errors": outcomes["error"] + outcomes["timeout"],
         "resets": outcomes["reset"],
         "not_sent": outcomes["not sent"],
+        "p99_ms_by_kind": {k: round(percentile(v, 99), 1) for k, v in sorted(by_kind.items())},
         "_acked": [r[0] for r in results if r[1] == "progress" and r[2] == "ok"],
     }
 
@@ -281,6 +285,8 @@ def main(argv: list[str] | None = None) -> int:
             r = result[name]
             print(f"{name:8} {r['sent']:>6} {r['throughput_rps']:>7} {r['p50_ms']:>7} "
                   f"{r['p99_ms']:>7} {r['max_ms']:>7} {r['errors']:>6} {r['resets']:>6}")
+        kinds = result["load"]["p99_ms_by_kind"]
+        print("load p99 by kind: " + ", ".join(f"{k} {v} ms" for k, v in kinds.items()))
         print(f"acknowledged updates {check['acknowledged']}: stored once {check['stored_once']}, "
               f"twice or more {check['duplicates']}, missing {check['missing']}")
         print(f"p99 target {TARGET_P99_MS:.0f} ms: "

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 import re
+import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -60,6 +61,7 @@ FUZZY_MIN_LONG = 80  # five letters and more can take one slip ("abuze", "licenc
 MAX_WORDS = 40  # a question's distinct content words considered; a pasted essay is cut here
 TIE = 0.06  # actions scoring within this of the best are as good an answer
 _STEMMER = snowballstemmer.stemmer("english")
+_STEMMER_LOCK = threading.Lock()  # the stemmer keeps its word in itself: one thread at a time
 
 
 @lru_cache(maxsize=65_536)
@@ -67,7 +69,8 @@ def stem(word: str) -> str:
     """The word's Snowball (Porter 2) stem; glossary tokens and refs are kept as they are."""
     if word in _GLOSSARY_TOKENS or any(c.isdigit() for c in word) or "&" in word:
         return word
-    return str(_STEMMER.stemWord(word))
+    with _STEMMER_LOCK:
+        return str(_STEMMER.stemWord(word))
 
 
 _GLOSSARY_TOKENS = frozenset(SYNONYMS)

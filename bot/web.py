@@ -24,8 +24,9 @@ from sqlalchemy import Engine
 from werkzeug.exceptions import HTTPException
 
 from bot import health
-from bot.app import create_app
+from bot.app import create_app, on_error
 from bot.settings import ConfigError, Settings
+from handlers.later import Later
 from store.db import make_engine
 
 logger = logging.getLogger(__name__)
@@ -33,6 +34,9 @@ logger = logging.getLogger(__name__)
 MAX_BODY_BYTES = 1024 * 1024  # Slack's own payloads are far smaller; anything bigger is not Slack
 MAX_CLOCK_SKEW_SECONDS = 300  # Slack's rule: older requests may be replays
 _TIMESTAMP = re.compile(r"[0-9]{1,12}", re.ASCII)
+#: Threads per process that post answers after the ack, and how many answers may wait for one.
+AFTER_ACK_THREADS = int(os.environ.get("WEB_AFTER_ACK_THREADS", "4"))
+AFTER_ACK_BACKLOG = int(os.environ.get("WEB_AFTER_ACK_BACKLOG", "200"))
 
 NEEDS_HTTP_SETTINGS = (
     "the web process needs SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (HTTP mode); "
@@ -64,9 +68,10 @@ def create_web_app(settings: Settings | None = None, engine: Engine | None = Non
     engine = engine or make_engine(settings.database_url)
     # The answer to Slack goes back once the listener has finished, so an acknowledged update
     # is a committed one: a web process killed a moment later loses nothing it said yes to.
-    # Listeners are quick (tens of milliseconds, well inside Slack's 3 seconds), and running
-    # them in gunicorn's own threads means no second queue that acks could wait in.
-    bolt = create_app(settings, engine, process_before_response=True)
+    # What may follow the ack (an event's answer, /progress's reply and channel posts) goes
+    # to a small pool (handlers.later); the delivery's dedupe record is committed before.
+    later = Later(on_error, threads=AFTER_ACK_THREADS, backlog=AFTER_ACK_BACKLOG)
+    bolt = create_app(settings, engine, process_before_response=True, later=later)
     secret = settings.slack_signing_secret.encode()
 
     web = Flask(__name__)
