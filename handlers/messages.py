@@ -35,7 +35,11 @@ def register(app: App, deps: Deps) -> None:
 
     @app.event("app_mention")
     def on_mention(
-        event: dict[str, Any], say: Say, client: WebClient, body: dict[str, Any], context: BoltContext
+        event: dict[str, Any],
+        say: Say,
+        client: WebClient,
+        body: dict[str, Any],
+        context: BoltContext,
     ) -> None:
         thread = event.get("thread_ts") or event.get("ts")
         deps.later(
@@ -47,7 +51,11 @@ def register(app: App, deps: Deps) -> None:
 
     @app.event({"type": "message", "channel_type": "im"})
     def on_direct_message(
-        event: dict[str, Any], say: Say, client: WebClient, body: dict[str, Any], context: BoltContext
+        event: dict[str, Any],
+        say: Say,
+        client: WebClient,
+        body: dict[str, Any],
+        context: BoltContext,
     ) -> None:
         if event.get("subtype") or event.get("bot_id") or "user" not in event:
             return  # edits, joins and other bots' messages are not questions

@@ -87,7 +87,7 @@ def _turn_taking(turn: _WriteTurn) -> type[sqlite3.Connection]:
     """A sqlite3 connection class whose writers take `turn` until they commit or roll back."""
 
     class Cursor(sqlite3.Cursor):
-        def execute(self, sql: str, parameters: Any = ()) -> sqlite3.Cursor:
+        def execute(self, sql: str, parameters: Any = ()) -> Any:
             conn = self.connection
             assert isinstance(conn, Connection)
             conn._before(sql)
@@ -96,7 +96,7 @@ def _turn_taking(turn: _WriteTurn) -> type[sqlite3.Connection]:
             finally:
                 conn._after()
 
-        def executemany(self, sql: str, seq_of_parameters: Any) -> sqlite3.Cursor:
+        def executemany(self, sql: str, seq_of_parameters: Any) -> Any:
             conn = self.connection
             assert isinstance(conn, Connection)
             conn._before(sql)
