@@ -73,12 +73,15 @@ def create_app(
     *,
     process_before_response: bool = False,
     later: Later | None = None,
+    verify_token: bool = True,
 ) -> App:
     """Build the Bolt app and register every listener.
 
     `process_before_response=True` runs listeners before answering Slack (FaaS hosts, and
     benchmarks that time the whole answer). `later` is where listeners put the part of their
     work that may follow the ack (the `web` process passes a pool; by default it runs at once).
+    `verify_token=False` leaves Slack's auth.test to the first request (once per process), so a
+    `web` process starts while Slack is unreachable.
     """
     # Before the App exists: Bolt copies the base logger's filters to the loggers it makes.
     base_logger = protect_slack_logs()
@@ -87,6 +90,7 @@ def create_app(
         process_before_response=process_before_response,
         signing_secret=settings.slack_signing_secret,
         request_verification_enabled=settings.slack_signing_secret is not None,
+        token_verification_enabled=verify_token,
         logger=base_logger,
     )
     protect_slack_logs()  # and the loggers Bolt and slack_sdk have made meanwhile

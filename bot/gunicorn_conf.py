@@ -76,13 +76,3 @@ class SlackWorker(gthread.ThreadWorker):
         client_sock.setblocking(True)
         self.enqueue_req(_TimedConn(self.cfg, client_sock, client_addr, listener.getsockname()))
 
-
-#: Seconds a thread may hold the GIL while others wait (CPython's default is 0.005).
-SWITCH_INTERVAL = float(os.environ.get("WEB_SWITCH_INTERVAL", "0.005"))
-
-
-def post_fork(server: object, worker: object) -> None:
-    """In each worker process, before it loads the app."""
-    import sys
-
-    sys.setswitchinterval(SWITCH_INTERVAL)

@@ -65,13 +65,18 @@ def create_web_app(settings: Settings | None = None, engine: Engine | None = Non
     settings.ensure_sqlite_dir()
     # No migrations here: `release` (python -m bot migrate) runs them once per deploy, and
     # /healthz reports a schema that is behind instead of every web process racing to upgrade.
+    deployed = engine is None
     engine = engine or make_engine(settings.database_url)
     # The answer to Slack goes back once the listener has finished, so an acknowledged update
     # is a committed one: a web process killed a moment later loses nothing it said yes to.
     # What may follow the ack (an event's answer, /progress's reply and channel posts) goes
     # to a small pool (handlers.later); the delivery's dedupe record is committed before.
     later = Later(on_error, threads=AFTER_ACK_THREADS, backlog=AFTER_ACK_BACKLOG)
-    bolt = create_app(settings, engine, process_before_response=True, later=later)
+    # No auth.test at start (Bolt calls it on the first request and keeps the answer): a Slack
+    # outage during a deploy must not stop web processes from booting.
+    bolt = create_app(
+        settings, engine, process_before_response=True, later=later, verify_token=False
+    )
     secret = settings.slack_signing_secret.encode()
 
     web = Flask(__name__)
@@ -127,6 +132,10 @@ def create_web_app(settings: Settings | None = None, engine: Engine | None = Non
         return _plain(FAILED, 500)
 
     web.extensions["bolt"] = bolt  # for tests and benchmarks that look inside
+    if deployed:  # every board's views and search index, then gc.freeze(), as the worker does
+        from bot.runtime import warm_in_background
+
+        warm_in_background(engine)
     logger.info("web process %d ready", os.getpid())
     return web
 
