@@ -10,8 +10,10 @@ process. Then, from 50 concurrent clients, each on a new connection:
           a DM question, an App Home open.
 
 Prints throughput, p50/p99/max acknowledgement time, errors and connection resets for both,
-then checks that every acknowledged `/progress` update is stored exactly once. Loopback only,
-bounded in count (--requests) and time (--deadline).
+then checks that every acknowledged `/progress` update is stored exactly once, and that every
+acknowledged request got its one answer (DM reply, App Home, `/progress` confirmation; they may
+follow the ack) and how long after the last ack the last came. Loopback only, bounded in count
+(--requests) and time (--deadline).
 
 Run: .venv/bin/python benchmarks/load.py [--requests 3000] [--clients 50] [--short] [--json]
 """
@@ -144,6 +146,13 @@ class SlackProcess:
     def response_url(self, name: str) -> str:
         return f"{self.base}/response/{name}"
 
+    def answered(self) -> Counter[str]:
+        """Calls the fake has answered so far, by method ("response" for response_url posts)."""
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        self.proc.stdin.write("\n")
+        self.proc.stdin.flush()
+        return Counter(json.loads(self.proc.stdout.readline()))
+
     def close(self) -> None:
         assert self.proc.stdin is not None
         self.proc.stdin.close()
@@ -172,6 +181,9 @@ def hammer(port: int, make: Any, n: int, clients: int, deadline: float) -> dict[
     sent = [r for r in results if r[2] != "not sent"]
     times = [r[3] * 1000 for r in sent]
     outcomes = Counter(r[2] for r in results)
+    by_kind: dict[str, list[float]] = {}
+    for _, kind, _, seconds in sent:
+        by_kind.setdefault(kind, []).append(seconds * 1000)
     return {
         "requests": n,
         "sent": len(sent),
@@ -182,7 +194,9 @@ def hammer(port: int, make: Any, n: int, clients: int, deadline: float) -> dict[
         "errors": outcomes["error"] + outcomes["timeout"],
         "resets": outcomes["reset"],
         "not_sent": outcomes["not sent"],
+        "p99_ms_by_kind": {k: round(percentile(v, 99), 1) for k, v in sorted(by_kind.items())},
         "_acked": [r[0] for r in results if r[1] == "progress" and r[2] == "ok"],
+        "_acked_by_kind": Counter(r[1] for r in results if r[2] == "ok"),
     }
 
 
@@ -208,6 +222,31 @@ def stored_once(database_url: str, mix: Mix, acked: list[int], wait: float) -> d
         "stored_once": sum(1 for n in counts.values() if n == 1),
         "duplicates": sum(1 for n in counts.values() if n > 1),
         "missing": len(wanted) - len(counts),
+    }
+
+
+#: What answers each kind of request, once: the DM reply, App Home, /progress's confirmation.
+ANSWERED_BY = {"question": "chat.postMessage", "home": "views.publish", "progress": "response"}
+
+
+def answers(
+    fake: SlackProcess, before: Counter[str], acked: Counter[str], wait: float
+) -> dict[str, Any]:
+    """Whether every acknowledged request got its one answer, and how long after the last ack
+    the last one came (answers may follow the ack)."""
+    want = {ANSWERED_BY[kind]: n for kind, n in acked.items() if kind in ANSWERED_BY}
+    started = time.monotonic()
+    while True:
+        now = fake.answered()
+        got = {method: now[method] - before[method] for method in want}
+        if all(got[m] >= n for m, n in want.items()) or time.monotonic() - started > wait:
+            break
+        time.sleep(0.05)
+    return {
+        "expected": sum(want.values()),
+        "answered": sum(min(got[m], n) for m, n in want.items()),
+        "extra": sum(max(got[m] - n, 0) for m, n in want.items()),
+        "last_after_s": round(time.monotonic() - started, 2),
     }
 
 
@@ -251,26 +290,32 @@ def main(argv: list[str] | None = None) -> int:
         until = time.monotonic() + args.deadline
         floor = hammer(server.port, floor_request, args.requests, args.clients, until)
         until = time.monotonic() + args.deadline
+        before = fake.answered()
         load = hammer(server.port, mix.request, args.requests, args.clients, until)
+        replies = answers(fake, before, load.pop("_acked_by_kind"), wait=60)
         check = stored_once(url, mix, load.pop("_acked"), wait=60)
         floor.pop("_acked")
+        floor.pop("_acked_by_kind")
     finally:
         server.stop()
         fake.close()
 
     result = {
         "machine": f"{platform.machine()}, python {platform.python_version()}",
-        "server": "gunicorn gthread, 2 processes x 8 threads (Procfile web)",
+        "server": "gunicorn gthread (Procfile web, bot/gunicorn_conf.py)",
         "clients": args.clients,
         "floor": floor,
         "load": load,
         "updates": check,
+        "answers": replies,
         "target_p99_ms": TARGET_P99_MS,
         "ok": load["errors"] == 0
         and load["resets"] == 0
         and load["not_sent"] == 0
         and check["duplicates"] == 0
-        and check["missing"] == 0,
+        and check["missing"] == 0
+        and replies["answered"] == replies["expected"]
+        and replies["extra"] == 0,
     }
     if args.json:
         print(json.dumps(result))
@@ -281,8 +326,13 @@ def main(argv: list[str] | None = None) -> int:
             r = result[name]
             print(f"{name:8} {r['sent']:>6} {r['throughput_rps']:>7} {r['p50_ms']:>7} "
                   f"{r['p99_ms']:>7} {r['max_ms']:>7} {r['errors']:>6} {r['resets']:>6}")
+        kinds = result["load"]["p99_ms_by_kind"]
+        print("load p99 by kind: " + ", ".join(f"{k} {v} ms" for k, v in kinds.items()))
         print(f"acknowledged updates {check['acknowledged']}: stored once {check['stored_once']}, "
               f"twice or more {check['duplicates']}, missing {check['missing']}")
+        print(f"answers to acknowledged requests {replies['expected']}: answered "
+              f"{replies['answered']}, extra {replies['extra']}, the last "
+              f"{replies['last_after_s']} s after the last ack")
         print(f"p99 target {TARGET_P99_MS:.0f} ms: "
               f"{'met' if load['p99_ms'] <= TARGET_P99_MS else 'MISSED'}; {result['machine']}")
     return 0 if result["ok"] else 1

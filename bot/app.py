@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import traceback
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from slack_bolt import App, BoltContext, BoltResponse, Respond
@@ -26,6 +26,7 @@ from bot.progress import KEEP_NOTE
 from bot.render import escape
 from bot.settings import Settings
 from handlers import dedupe
+from handlers.later import Later
 
 logger = logging.getLogger(__name__)
 
@@ -51,6 +52,8 @@ class Deps:
 
     settings: Settings
     engine: Engine
+    #: Where a listener puts what can wait until Slack has its 200 (see handlers.later).
+    later: Later = field(default_factory=lambda: Later(on_error))
 
 
 def make_client(settings: Settings) -> WebClient:
@@ -69,11 +72,16 @@ def create_app(
     client: WebClient | None = None,
     *,
     process_before_response: bool = False,
+    later: Later | None = None,
+    verify_token: bool = True,
 ) -> App:
     """Build the Bolt app and register every listener.
 
     `process_before_response=True` runs listeners before answering Slack (FaaS hosts, and
-    benchmarks that time the whole answer).
+    benchmarks that time the whole answer). `later` is where listeners put the part of their
+    work that may follow the ack (the `web` process passes a pool; by default it runs at once).
+    `verify_token=False` leaves Slack's auth.test to the first request (once per process), so a
+    `web` process starts while Slack is unreachable.
     """
     # Before the App exists: Bolt copies the base logger's filters to the loggers it makes.
     base_logger = protect_slack_logs()
@@ -82,11 +90,12 @@ def create_app(
         process_before_response=process_before_response,
         signing_secret=settings.slack_signing_secret,
         request_verification_enabled=settings.slack_signing_secret is not None,
+        token_verification_enabled=verify_token,
         logger=base_logger,
     )
     protect_slack_logs()  # and the loggers Bolt and slack_sdk have made meanwhile
     dedupe.register(app, engine)  # before any listener: Slack's re-deliveries handled once
-    handlers.register(app, Deps(settings, engine))
+    handlers.register(app, Deps(settings, engine, later or Later(on_error)))
     app.error(on_error)
     return app
 

@@ -75,3 +75,18 @@ class SlackWorker(gthread.ThreadWorker):
         self.nr_conns += 1
         client_sock.setblocking(True)
         self.enqueue_req(_TimedConn(self.cfg, client_sock, client_addr, listener.getsockname()))
+
+
+
+#: Seconds a thread may keep the GIL while another waits (CPython's default is 0.005). A thread
+#: holding the database's write turn gives up the GIL at every statement; at 5 ms it can wait
+#: that long each time to get it back from threads rendering answers, and every other writer
+#: waits behind it.
+SWITCH_INTERVAL = float(os.environ.get("WEB_SWITCH_INTERVAL", "0.0005"))
+
+
+def post_fork(server: object, worker: object) -> None:
+    """In each worker process, before it loads the app."""
+    import sys
+
+    sys.setswitchinterval(SWITCH_INTERVAL)

@@ -23,8 +23,9 @@ from slack_sdk.models.blocks import (
     StaticSelectElement,
 )
 from slack_sdk.models.views import View
-from sqlalchemy import Engine
-from sqlmodel import Session
+from sqlalchemy import Engine, func
+from sqlalchemy import select as sa_select
+from sqlmodel import Session, col
 
 from bot import identity
 from bot.answers import urgency
@@ -32,8 +33,16 @@ from bot.progress import Membership, describe_update
 from bot.render import Reply, action_mrkdwn, age, clip, escape, update_button
 from bot.settings import Settings
 from store.db import session_scope
-from store.models import Board
-from store.queries import ActionView, UnknownBoard, asker_board, find_board, updates_since
+from store.models import Action, Board, ProgressUpdate
+from store.queries import (
+    ActionView,
+    UnknownBoard,
+    UpdateView,
+    asker_board,
+    find_board,
+    updates_since,
+)
+from store.withdrawals import live
 
 CLAIM_ACTION = "home_claim_role"  # the button in App Home
 CLAIM_MODAL = "home_claim_role_modal"  # the form's callback id
@@ -94,20 +103,41 @@ def board_sections(
             blocks.append(_context(OVERDUE_MORE.format(n=len(overdue) - MOST_URGENT)))
     else:
         blocks.append(_context(NOTHING_OVERDUE.format(board=name)))
-    recent = list(reversed(updates_since(session, board.id, now - timedelta(days=RECENT_DAYS))))
+    total, recent = _recent_updates(session, board.id, now - timedelta(days=RECENT_DAYS))
     if recent:
-        blocks.append(_section(RECENT_TITLE.format(days=RECENT_DAYS, n=len(recent))))
+        blocks.append(_section(RECENT_TITLE.format(days=RECENT_DAYS, n=total)))
         for update in recent[:RECENT_SHOWN]:
             line = (
                 f"*{escape(update.ref)}* {escape(clip(' '.join(update.action_text.split()), 150))}"
                 f"\n<@{update.author}> · {age(update.created_at, now)} · {describe_update(update)}"
             )
             blocks.append(_section(line))
-        if len(recent) > RECENT_SHOWN:
-            blocks.append(_context(RECENT_MORE.format(n=len(recent) - RECENT_SHOWN)))
+        if total > RECENT_SHOWN:
+            blocks.append(_context(RECENT_MORE.format(n=total - RECENT_SHOWN)))
     else:
         blocks.append(_context(NOTHING_RECENT.format(board=name, days=RECENT_DAYS)))
     return blocks
+
+
+def _recent_updates(
+    session: Session, board_id: int, since: datetime
+) -> tuple[int, list[UpdateView]]:
+    """How many live updates the board has had since `since`, and the newest RECENT_SHOWN of
+    them (newest first, each with the action's state before it), reading only those: App Home
+    is opened far more often than a week's updates are listed."""
+    window = (
+        sa_select(col(ProgressUpdate.created_at))
+        .join(Action, col(ProgressUpdate.action_id) == col(Action.id))
+        .where(col(Action.board_id) == board_id, col(ProgressUpdate.created_at) >= since, live())
+    )
+    total = int(
+        session.execute(sa_select(func.count()).select_from(window.subquery())).scalar_one()
+    )
+    if total > RECENT_SHOWN:  # from the oldest update shown on (ties at it come too)
+        since = session.execute(
+            window.order_by(col(ProgressUpdate.created_at).desc()).offset(RECENT_SHOWN - 1).limit(1)
+        ).scalar_one()
+    return total, list(reversed(updates_since(session, board_id, since))) if total else []
 
 
 def claim_form(session: Session, board: Board) -> View:
@@ -201,4 +231,3 @@ def _section(mrkdwn: str, accessory: ButtonElement | None = None) -> SectionBloc
 
 def _context(mrkdwn: str) -> ContextBlock:
     return ContextBlock(elements=[MarkdownTextObject(text=clip(mrkdwn, 2000))])
-

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 import re
+import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -64,6 +65,7 @@ TYPO_LONG = 10  # letters from which a word may take two slips
 MAX_WORDS = 40  # a question's distinct content words considered; a pasted essay is cut here
 TIE = 0.06  # actions scoring within this of the best are as good an answer
 _STEMMER = snowballstemmer.stemmer("english")
+_STEMMER_LOCK = threading.Lock()  # the stemmer keeps its word in itself: one thread at a time
 
 
 #: Stems of one word that Snowball keeps apart: British and American spellings ("licence",
@@ -86,7 +88,8 @@ def stem(word: str) -> str:
     glossary tokens and refs are kept as they are."""
     if word in _GLOSSARY_TOKENS or any(c.isdigit() for c in word) or "&" in word:
         return word
-    stemmed = _AMERICAN_Z.sub(r"\1s", str(_STEMMER.stemWord(word)))
+    with _STEMMER_LOCK:  # the Snowball stemmer is not thread-safe
+        stemmed = _AMERICAN_Z.sub(r"\1s", str(_STEMMER.stemWord(word)))
     return _SAME_STEM.get(stemmed, stemmed)
 
 

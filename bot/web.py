@@ -24,8 +24,9 @@ from sqlalchemy import Engine
 from werkzeug.exceptions import HTTPException
 
 from bot import health
-from bot.app import create_app
+from bot.app import create_app, on_error
 from bot.settings import ConfigError, Settings
+from handlers.later import Later
 from store.db import make_engine
 
 logger = logging.getLogger(__name__)
@@ -33,6 +34,9 @@ logger = logging.getLogger(__name__)
 MAX_BODY_BYTES = 1024 * 1024  # Slack's own payloads are far smaller; anything bigger is not Slack
 MAX_CLOCK_SKEW_SECONDS = 300  # Slack's rule: older requests may be replays
 _TIMESTAMP = re.compile(r"[0-9]{1,12}", re.ASCII)
+#: Threads per process that post answers after the ack, and how many answers may wait for one.
+AFTER_ACK_THREADS = int(os.environ.get("WEB_AFTER_ACK_THREADS", "4"))
+AFTER_ACK_BACKLOG = int(os.environ.get("WEB_AFTER_ACK_BACKLOG", "200"))
 
 NEEDS_HTTP_SETTINGS = (
     "the web process needs SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (HTTP mode); "
@@ -61,12 +65,18 @@ def create_web_app(settings: Settings | None = None, engine: Engine | None = Non
     settings.ensure_sqlite_dir()
     # No migrations here: `release` (python -m bot migrate) runs them once per deploy, and
     # /healthz reports a schema that is behind instead of every web process racing to upgrade.
+    deployed = engine is None
     engine = engine or make_engine(settings.database_url)
     # The answer to Slack goes back once the listener has finished, so an acknowledged update
     # is a committed one: a web process killed a moment later loses nothing it said yes to.
-    # Listeners are quick (tens of milliseconds, well inside Slack's 3 seconds), and running
-    # them in gunicorn's own threads means no second queue that acks could wait in.
-    bolt = create_app(settings, engine, process_before_response=True)
+    # What may follow the ack (an event's answer, /progress's reply and channel posts) goes
+    # to a small pool (handlers.later); the delivery's dedupe record is committed before.
+    later = Later(on_error, threads=AFTER_ACK_THREADS, backlog=AFTER_ACK_BACKLOG)
+    # No auth.test at start (Bolt calls it on the first request and keeps the answer): a Slack
+    # outage during a deploy must not stop web processes from booting.
+    bolt = create_app(
+        settings, engine, process_before_response=True, later=later, verify_token=False
+    )
     secret = settings.slack_signing_secret.encode()
 
     web = Flask(__name__)
@@ -122,6 +132,10 @@ def create_web_app(settings: Settings | None = None, engine: Engine | None = Non
         return _plain(FAILED, 500)
 
     web.extensions["bolt"] = bolt  # for tests and benchmarks that look inside
+    if deployed:  # every board's views and search index, then gc.freeze(), as the worker does
+        from bot.runtime import warm_in_background
+
+        warm_in_background(engine)
     logger.info("web process %d ready", os.getpid())
     return web
 

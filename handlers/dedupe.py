@@ -47,6 +47,7 @@ def is_retry(req: BoltRequest) -> bool:
 def dedupe_middleware(engine: Engine) -> Callable[..., BoltResponse | None]:
     """The middleware for `app.use`: skip repeated deliveries, prune old keys now and then."""
     last_prune = [0.0]
+    recorder = deliveries.Recorder(engine)  # concurrent deliveries share one commit
 
     def dedupe(
         req: BoltRequest, body: dict[str, Any], next: Callable[[], BoltResponse]
@@ -57,7 +58,7 @@ def dedupe_middleware(engine: Engine) -> Callable[..., BoltResponse | None]:
         key, always = found
         now = now_utc()
         try:
-            first = deliveries.first_delivery(engine, key, now)
+            first = recorder.first(key, now)
             if time.monotonic() - last_prune[0] > PRUNE_EVERY_SECONDS:
                 last_prune[0] = time.monotonic()
                 deliveries.prune(engine, now)

@@ -1,10 +1,14 @@
-"""Direct messages and @mentions: unpack, answer through bot.conversation, reply."""
+"""Direct messages and @mentions: unpack, answer through bot.conversation, reply.
+
+The answer is composed and posted after the ack (deps.later): Slack needs only the 200, and
+the delivery's dedupe record is committed before it, so a retry is still answered once.
+"""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from slack_bolt import App, Say
+from slack_bolt import App, BoltContext, Say
 from slack_sdk import WebClient
 
 from bot import conversation
@@ -30,14 +34,37 @@ def register(app: App, deps: Deps) -> None:
         say(text=text, blocks=blocks or None, thread_ts=thread_ts)
 
     @app.event("app_mention")
-    def on_mention(event: dict[str, Any], say: Say, client: WebClient) -> None:
-        reply(event, say, client, thread_ts=event.get("thread_ts") or event.get("ts"))
+    def on_mention(
+        event: dict[str, Any],
+        say: Say,
+        client: WebClient,
+        body: dict[str, Any],
+        context: BoltContext,
+    ) -> None:
+        thread = event.get("thread_ts") or event.get("ts")
+        deps.later(
+            lambda: reply(event, say, client, thread_ts=thread),
+            body=body,
+            context=context,
+            client=client,
+        )
 
     @app.event({"type": "message", "channel_type": "im"})
-    def on_direct_message(event: dict[str, Any], say: Say, client: WebClient) -> None:
+    def on_direct_message(
+        event: dict[str, Any],
+        say: Say,
+        client: WebClient,
+        body: dict[str, Any],
+        context: BoltContext,
+    ) -> None:
         if event.get("subtype") or event.get("bot_id") or "user" not in event:
             return  # edits, joins and other bots' messages are not questions
-        reply(event, say, client, thread_ts=event.get("thread_ts"))
+        deps.later(
+            lambda: reply(event, say, client, thread_ts=event.get("thread_ts")),
+            body=body,
+            context=context,
+            client=client,
+        )
 
     @app.event("message")
     def on_other_message(event: dict[str, Any]) -> None:

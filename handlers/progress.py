@@ -6,7 +6,7 @@ import json
 import re
 from typing import TYPE_CHECKING, Any
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot import conversation, progress_form
@@ -23,7 +23,14 @@ def register(app: App, deps: Deps) -> None:
     engine, settings = deps.engine, deps.settings
 
     @app.command("/progress")
-    def on_progress(ack: Ack, command: dict[str, Any], respond: Respond, client: WebClient) -> None:
+    def on_progress(
+        ack: Ack,
+        command: dict[str, Any],
+        respond: Respond,
+        client: WebClient,
+        body: dict[str, Any],
+        context: BoltContext,
+    ) -> None:
         ack()
         text = (command.get("text") or "").strip()
         if not text:
@@ -45,8 +52,15 @@ def register(app: App, deps: Deps) -> None:
             admin_ids=settings.admin_user_ids,
             request_key=f"cmd:{command.get('trigger_id')}",
         )
-        respond(text=answer.text, blocks=answer.blocks_json() or None, response_type="ephemeral")
-        post_elsewhere(client, answer.posts)
+
+        # The update is committed: in `web` Slack gets its 200 now, the reply and posts follow.
+        def reply() -> None:
+            respond(
+                text=answer.text, blocks=answer.blocks_json() or None, response_type="ephemeral"
+            )
+            post_elsewhere(client, answer.posts)
+
+        deps.later(reply, body=body, context=context, client=client, respond=respond)
 
     def open_modal(
         client: WebClient,
@@ -139,8 +153,14 @@ def register(app: App, deps: Deps) -> None:
             post_elsewhere(client, outcome.posts)
 
     @app.event("app_home_opened")
-    def on_home(event: dict[str, Any], client: WebClient) -> None:
+    def on_home(
+        event: dict[str, Any], client: WebClient, body: dict[str, Any], context: BoltContext
+    ) -> None:
         if event.get("tab", "home") != "home":
             return
-        view = progress_form.home_for(engine, settings, user_id=event["user"], now=now_utc())
-        client.views_publish(user_id=event["user"], view=view)
+
+        def publish() -> None:  # after the ack: Slack needs only the 200 for an event
+            view = progress_form.home_for(engine, settings, user_id=event["user"], now=now_utc())
+            client.views_publish(user_id=event["user"], view=view)
+
+        deps.later(publish, body=body, context=context, client=client)

@@ -10,6 +10,7 @@ import json
 import sys
 import threading
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from itertools import count
@@ -425,6 +426,13 @@ if __name__ == "__main__":
     fake = FakeSlack()
     print(fake.base, flush=True)  # the parent reads where it listens
     try:
-        sys.stdin.read()  # until the parent closes our stdin (or dies)
+        for _ in sys.stdin:  # until the parent closes our stdin (or dies); each line asks for
+            with fake._lock:  # the calls answered so far, by method (response_url posts too)
+                answered = Counter(
+                    "response" if c.path.startswith("/response/") else c.method
+                    for c in fake.calls
+                    if c.ok
+                )
+            print(json.dumps(answered), flush=True)
     finally:
         fake.close()

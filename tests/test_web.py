@@ -96,6 +96,19 @@ def test_a_slash_command_is_acked_and_answered(web: WebServer, slack: FakeSlack)
     assert "Worcestershire SCB" in reply.args["text"]  # DEFAULT_BOARD's help, from the database
 
 
+def test_web_starts_and_says_ok_while_slack_is_unreachable(tmp_path: Path) -> None:
+    with socket.socket() as closed:  # a port nothing listens on
+        closed.bind(("127.0.0.1", 0))
+        nowhere = f"http://127.0.0.1:{closed.getsockname()[1]}/api/"
+    env = base_env(f"sqlite:///{tmp_path / 'web.db'}", nowhere)
+    release(env, tmp_path)
+    server = start_web(env, tmp_path)  # returns once /healthz answers
+    try:
+        assert post_get(f"{server.url}/healthz") == (200, "ok\n")
+    finally:
+        server.stop()
+
+
 def test_url_verification_challenge(web: WebServer) -> None:
     body = json.dumps({"type": "url_verification", "challenge": "c-42", "token": "x"}).encode()
     status, text = signed_post(web, body, "application/json")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 from slack_bolt import App, BoltRequest
@@ -61,6 +62,22 @@ def test_different_events_are_each_answered(slack_app: App, fake_slack: FakeSlac
     for _ in range(3):
         slack_app.dispatch(event_request(DM))  # each has its own event_id
     assert settle(fake_slack, "chat.postMessage", 3) == 3
+
+
+def test_deliveries_arriving_together_are_each_answered_once(
+    slack_app: App, slack_settings: Settings, seeded: Engine, fake_slack: FakeSlack
+) -> None:
+    other = create_app(slack_settings, seeded)  # a second process on the same database
+    repeated = event_request(DM)
+    requests = [retried(repeated, n) for n in range(8)]  # one event, delivered 8 times
+    requests += [event_request({**DM, "channel": f"D0OTHER0{i}"}) for i in range(5)]
+    apps = [slack_app, other]
+    with ThreadPoolExecutor(13) as pool:  # at once: they share the delivery record's commits
+        statuses = list(pool.map(lambda n: apps[n % 2].dispatch(requests[n]).status, range(13)))
+    assert statuses == [200] * 13
+    assert settle(fake_slack, "chat.postMessage", 6) == 6
+    channels = sorted(c.args["channel"] for c in fake_slack.calls_to("chat.postMessage"))
+    assert channels == sorted(["D0ALICE01"] + [f"D0OTHER0{i}" for i in range(5)])
 
 
 def test_a_retried_interaction_is_handled_once(

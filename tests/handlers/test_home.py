@@ -115,6 +115,30 @@ def test_home_without_a_role_shows_the_boards_overdue_and_recent_work(
     assert [b["action_id"] for b in buttons(view["blocks"])] == [CLAIM_ACTION]  # no Update
 
 
+def test_home_counts_the_weeks_updates_and_shows_the_newest_five_against_what_came_before(
+    mini_app: App, fake_slack: FakeSlack, mini: Engine
+) -> None:
+    start = now_utc() - timedelta(days=12)
+    add_update(mini, "1.1a", rag="red", created_at=start)  # before the week: "amber" is a change
+    statuses = ["amber", "green", "amber", "red", "green", "amber", "green"]  # one a day
+    for day, rag in enumerate(statuses):
+        ref = "1.1a" if day % 2 else "A1"
+        add_update(mini, ref, rag=rag, created_at=now_utc() - timedelta(days=6 - day, hours=1))
+    shown = texts(open_home(mini_app, fake_slack, NEWCOMER))
+    assert "*Changed in the last 7 days* (7)" in shown
+    lines = [t for t in shown if "<@U9>" in t]
+    assert [t.split("*")[1] for t in lines] == ["A1", "1.1a", "A1", "1.1a", "A1"]  # newest first
+    # Each against its action's status just before it, the update 12 days ago included.
+    assert [t.split("·")[-1].strip() for t in lines] == [
+        "status still green",
+        "status red → amber",
+        "status amber → green",
+        "status green → red",
+        "status still amber",
+    ]
+    assert "…and 2 more" in "\n".join(shown)
+
+
 def test_home_lists_only_the_most_urgent_overdue_in_urgency_order(
     slack_app: App, fake_slack: FakeSlack, seeded: Engine
 ) -> None:
