@@ -548,6 +548,9 @@ def record_update(
         and now - last.created_at <= SAME_WINDOW
         and (last.rag, last.note, last.percent, last.completed_on, last.new_due) == values
     ):
+        if change.key and last.idempotency_key == change.key:
+            # The same submission, saved by its twin a moment ago (a double click racing).
+            return Outcome(DUPLICATE.format(ref=escape(view.ref)), view, recorded=False)
         # The same text sent again seconds later (another trigger, a second try): not twice.
         when = _when(last.created_at)
         message = SAME_AS_LAST.format(ref=escape(view.ref), when=when, m=UNDO_MINUTES)
