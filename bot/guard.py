@@ -31,10 +31,13 @@ How it decides, in order:
    with an age ("J.S. (15)"), a school year ("K.M., Year 9") or after "initials".
 6. Names nobody listed: in a person slot (the subject of a child's event straight after
    the name, a child descriptor in apposition "(LAC, 15)", possessive kin "'s mum", a child
-   discussed with a professional "spoke to DSL re ...") an unlisted capitalised word counts
-   when it is not an ordinary English word (wordfreq, imported lazily) nor a listed place
-   or plan word (bot/data/not_names.txt). Families by surname ("the Khan children", "the
-   Walshes have moved", bot/data/surnames.txt) and review labels given a real name
+   discussed with a professional "spoke to DSL re ...", an object slot: met or placed beside
+   the child's own family or worker "visited Kit and his nan", evidence taken "a statement
+   from ...", the subject of case work "the referral on ...", "S47 for ...") an unlisted
+   capitalised word counts when it is not an ordinary English word (wordfreq, imported
+   lazily) nor a listed place or plan word (bot/data/not_names.txt). Families by surname
+   ("the Khan children", "Okafor siblings", "the Walshes have moved",
+   bot/data/surnames.txt, not surnames that are everyday words) and review labels given a real name
    ("real name ...", "Child D is ...") count too. Named schemes and bodies ("Sarah's Law",
    "Hope House") never do.
 
@@ -239,7 +242,7 @@ _DATE = (
 _DATE_RE = re.compile(_DATE, re.I)
 _BIRTH_LABEL = (
     # Singular or plural ("DOBs 12/05/2008, 03/11/2010", "dates of birth"), or a birthday.
-    r"(?:\bbirthdays?\b|\bd[.\s-]?o[.\s-]?b(?:\.?'?s)?(?![a-z])\.?|\bdates?[\s-]+of[\s-]+birth\b"
+    r"(?:\bbirthdays?\b|\bd[./\s-]?o[./\s-]?b(?:\.?'?s)?(?![a-z])\.?|\bdates?[\s-]+of[\s-]+birth\b"
     r"|\bbirth[\s-]?dates?\b"
     # "b." only in lower case: "Child B. 12/03/2019" names a review, not a birth.
     r"|\bbirth\s*[:=-]|\bborn\b|(?<![A-Za-z])(?-i:b)\.)"
@@ -433,6 +436,10 @@ _AGE_AFTER_STRONG = re.compile(
     re.I,
 )
 _AGE_AFTER_BRACKET = re.compile(rf"^{_SURNAME}\s*,?\s*{_AGE_BRACKET}", re.I)
+_YOUNG_CHILD_AFTER = re.compile(
+    rf"[^.;!?\n]{{0,40}}?\b(?:{_KIN}|nursery|health\s+visitor|hv|midwife|gp|paediatric\w*)\b",
+    re.I,
+)
 _SCHOOL_WORD = (
     r"(?:primary|academy|school|high|college|nursery|infants?|juniors?|grammar|pru|"
     r"pupil\s+referral\s+unit|sixth\s+form|first|middle)"
@@ -451,13 +458,20 @@ _CASE_AFTER = re.compile(
     r"reported\s+missing|missing\s+(?:again|from|overnight)|excluded|arrested|remanded|"
     r"absconded|self[\s-]?harm|on\s+(?:a\s+)?(?:cp|cin|child\s+protection|child\s+in\s+need)"
     r"\s+plan|subject\s+(?:to|of)\s+(?:a\s+|an\s+)?(?:cp|cin|s\.?\s?47|plo|section)|"
-    r"return\s+(?:home\s+)?interview|lac\s+review|cla\s+review|shared\s+images)",
+    r"return\s+(?:home\s+)?interview|lac\s+review|cla\s+review|shared\s+images|"
+    # A child's schooling: "is now attending 3 days a week", "back in school after EHE".
+    r"(?:now\s+)?attending\s+(?:\d|one|two|three|four|full|part|half)[\w\s-]{0,12}?"
+    r"(?:days?|time|mornings?|afternoons?|sessions?)|reduced\s+timetable|"
+    r"part[\s-]time\s+timetable|(?:back|returned)\s+(?:in|to)\s+school|"
+    r"(?:back|returned)\s+from\s+(?:ehe|elective\s+home\s+education|exclusion))",
     re.I,
 )
 _POSSESSION_AFTER = re.compile(
     rf"'s\s+(?:new\s+|current\s+|former\s+)?(?:{_KIN}|school|nursery|class|teacher|"
     r"placements?|foster|social\s+worker|sw|iro|key\s*worker|cp\s+plan|cin\s+plan|"
-    r"chronology|attendance|exclusion|behaviour|disclosure|missing\s+episodes?)\b",
+    r"chronology|attendance|exclusion|behaviour|disclosure|missing\s+episodes?|"
+    # What happened to a child, as a review names it: "learning from Idris's death".
+    r"death|injur(?:y|ies)|murder|killing|fractures?|bruis\w*)\b",
     re.I,
 )
 # The name is doing a professional's work: "Sarah at Greenhill Primary agreed to pilot".
@@ -499,9 +513,12 @@ _NOT_ACRONYM = (
     r"(?!(?:YP|CYP|LAC|CLA|CIN|CP|CPP|LA|EH|DA|SEN|CSE|CCE|UASC|YOT|NEET|GP|GPS|HV|SW|IRO|"
     r"MASH|CDOP|SCR|PLR|FGM|ICPC|RCPC|RHI|MACE|PRU|KS|EY|ED|AE|MH)\b)"
 )
+_SCHOOL_YEAR = r"\b(?:year|yr|y)\s?(?:[1-9]|1[0-3])\b"
 _INITIALS_AGE = re.compile(
     rf"(?<![A-Za-z.])(?:[A-Z]\.\s?){{2,3}}\s*,?\s*(?:{_AGE_EXPLICIT}|{_AGE_BRACKET}|{_AGE_COMMA})"
-    rf"|(?<![A-Za-z.]){_NOT_ACRONYM}[A-Z]{{2,3}}\s*,?\s*{_AGE_EXPLICIT}",
+    rf"|(?<![A-Za-z.]){_NOT_ACRONYM}[A-Z]{{2,3}}\s*,?\s*{_AGE_EXPLICIT}"
+    # Undotted initials, an age and a school year together single a child out: "TK, 14, Y10".
+    rf"|(?<![A-Za-z.]){_NOT_ACRONYM}[A-Z]{{2,3}}\s*,\s*\d{{1,2}}\s*,\s*(?i:{_SCHOOL_YEAR})",
 )
 _INITIALS_BRACKET = re.compile(rf"(?<![A-Za-z.]){_NOT_ACRONYM}[A-Z]{{2,3}}\s*{_AGE_BRACKET}")
 
@@ -520,6 +537,27 @@ def _word_list(name: str) -> frozenset[str]:
 
 def surnames() -> frozenset[str]:
     return _word_list("surnames.txt")
+
+
+# Listed surnames that are also everyday English words or colours: "Foster children",
+# "Young people", "White families" are not families named.
+_WORD_SURNAMES = frozenset(
+    "foster young white green black brown long hall wood woods hill bishop cook hunter mason "
+    "king day may rose page bell bond field stone reed read lamb fox bull ball cross swift "
+    "sharp frost moss marsh banks mills gill hart carr booth hardy pope grant marks lane wells "
+    "west french holland bird ward shepherd baker fisher turner porter parsons potter barber "
+    "chambers brooks rice burns hunt park price rich miles little mann butler carter gray grey "
+    "parker walker stan pop islam".split()
+)
+
+
+def _named_surname(word: str) -> bool:
+    """True when `word` is a capitalised listed surname that is not also an ordinary word."""
+    low = word.lower()
+    return (
+        word[:1].isupper() and low in surnames() and low not in _WORD_SURNAMES
+        and _zipf(low) < 4.6
+    )
 
 
 @cache
@@ -622,8 +660,10 @@ _PASSIVE_EVENT = (
 )
 _CHILD_EVENT = re.compile(
     # After an age in apposition the helper verb may be dropped: "Jovan, 13, exploited".
-    rf"^{_SURNAME}[\"']?\s*(?:\(\s*\d{{1,2}}\s*\)|,\s*\d{{1,2}}\s*,)\s*{_PASSIVE_EVENT}|"
-    rf"^{_SURNAME}[\"']?(?:\s*\([^)]{{0,40}}\)|\s*,\s*\d{{1,2}}\s*,)?,?\s+{_HELPERS}"
+    # or with no age at all ("(Ionela, placed in June)").
+    rf"^{_SURNAME}[\"']?\s*(?:\(\s*\d{{1,2}}\s*\)|,\s*\d{{1,2}}\s*,|,)\s*{_PASSIVE_EVENT}|"
+    # A dash may stand for the verb in a list: "outstanding: Tariq - refused twice".
+    rf"^{_SURNAME}[\"']?(?:\s*\([^)]{{0,40}}\)|\s*,\s*\d{{1,2}}\s*,)?(?:,|\s+-)?\s+{_HELPERS}"
     # Done by the child: no helper verb needed ("Precious returned from missing").
     r"(?:disclosed|made\s+(?:a\s+|an\s+)?(?:disclosure|allegation)|alleged|"
     r"went\s+missing|gone\s+missing|go(?:es)?\s+missing|ran\s+away|run\s+away|absconded|"
@@ -633,6 +673,15 @@ _CHILD_EVENT = re.compile(
     r"(?:is\s+|was\s+)?pregnant|been\s+seen|told\s+(?:the\s+|her\s+|his\s+|their\s+|a\s+)?"
     r"(?:iro|sw|social\s+worker|teachers?|school|police|school\s+nurse|nurse|dsl|"
     r"youth\s+worker|foster\s+carers?|carers?|mum|dad|staff|gp|hv|advocate|key\s*worker)|"
+    # On or off a risk list or register ("taken off the CSE list", "added to the MACE list").
+    r"(?:removed|taken|came|stepped\s+down|added|put|placed)\s+(?:off|from|on|to|onto)\s+"
+    r"(?:the\s+|a\s+)?[\w\s-]{0,20}?(?:risk|cse|cce|missing|mace|cp|child\s+protection|watch|"
+    r"vulnerab\w*)[\w\s-]{0,12}?(?:list|register|plan)s?\b(?!\s+(?:distribution|template|"
+    r"format|review|meeting|membership|circulation|process|criteria|form|training|audit))|"
+    # Turning down what is offered to a child ("refused the RHI again", "declined twice").
+    r"(?:declined|refused)\s+(?:twice|again|x\s?\d|\d\s+times|(?:the|an?|his|her|their)\s+"
+    r"(?:rhi|return|interview|offer|medical|iha|rha|health\s+assessment|assessment|support|"
+    r"referral|appointment))|"
     # Done to the child: only after was/were/is/been ("was arrested", not "Sexting reported").
     rf"(?:was|were|been|being|got|is|are)\s+(?:(?:again|also|later|then|now)\s+)?"
     rf"{_PASSIVE_EVENT})\b",
@@ -676,18 +725,70 @@ _DOCUMENT_AFTER = re.compile(
     re.I,
 )
 
+# Object slots. A child met, seen or worked with alongside their own family or worker:
+# "visited Tariq and his nan", "sat down with Bea and her foster carer". A member of
+# staff is met with a team or a manager, not with "her mum" or "his social worker".
+_CONTACT_BEFORE = re.compile(
+    r"\b(?:met|meet|meets|meeting|visited|visit|visiting|saw|see|seeing|seen|"
+    r"(?:spoke|speak|speaking|spoken|talked|talking|sat\s+down|caught\s+up|checked\s+in|"
+    r"follow(?:ed|ing)?\s+up|catch(?:ing)?\s+up|check(?:ing)?\s+in)"
+    r"\s+(?:to|with)|work(?:ed|ing|s)?\s+with|interviewed|supported|supporting|"
+    # "placed Kit with her nan": a child moved to live with their own family.
+    r"placed|moved|accommodated)\s+"
+    r"(?:with\s+)?$",
+    re.I,
+)
+_WITH_OWN_PEOPLE_AFTER = re.compile(
+    rf"^{_SURNAME}\s*(?:,|and|&|\+|with)\s*(?:his|her|their)\s+(?:(?:new|older|younger|"
+    rf"little|big|foster|birth)\s+)?(?:{_KIN}|social\s+worker|sw|key\s*worker|iro|"
+    r"advocate|personal\s+adviser|pa|family|families|siblings?|foster\s+carers?)\b",
+    re.I,
+)
+# Evidence taken from a child: "a statement from Dara", "ABE interview with Kit".
+_EVIDENCE_FROM_BEFORE = re.compile(
+    r"\b(?:statement|statements|disclosure|account|abe(?:\s+interview)?|achieving\s+best\s+"
+    r"evidence(?:\s+interview)?)\s+(?:was\s+)?(?:taken\s+)?(?:from|by|with)\s+$",
+    re.I,
+)
+# The subject of case work: "the referral on Bea", "S47 to proceed for Kit", "the case of
+# Dara Quinn", "outstanding RHI for Tariq".
+_CASE_OBJECT_BEFORE = re.compile(
+    r"\b(?:referrals?|re-?referrals?|s\.?\s?47s?|section\s+47|strateg(?:y|ies)|icpc|rcpc|"
+    r"cp\s+plans?|cin\s+plans?|child\s+protection\s+plans?|chronology|assessments?|case|"
+    r"rhis?|return\s+(?:home\s+)?interviews?|nrm|mace|safety\s+plans?|placements?|ehcp|"
+    r"ehas?|early\s+help\s+assessments?|core\s+group|lac\s+review|cla\s+review)\b"
+    r"[^.;!?\n]{0,25}?\b(?:on|for|re|of|about|regarding|concerning|in\s+respect\s+of)\s+$",
+    re.I,
+)
+# Such a slot holds one person: the name and at most a surname, then no more capitals
+# ("referral for Liberty Protection Safeguards training" names a scheme).
+_OBJECT_END = re.compile(
+    # A bracket after it may say which child ("(the one from ...)"), not what a body is.
+    r"^(?:\s+[A-Z][A-Za-z'-]+(?![A-Za-z'-]))?"
+    r"(?:\s*\(\s*(?:the|who|aged?|now|yr|year)\b|(?!\s+[A-Z])(?!\s*\())"
+)
+
 # Family slots, read on the whole note.
 _FAMILY_NOUN = (
     r"(?:family|families|children|kids|household|siblings|boys|girls|twins|brothers|sisters|"
     r"sibling\s+group|clan)"
 )
 # "the Khan children", "the Begum family" (not "the Dudley family hub").
-_THE_X_FAMILY = re.compile(
-    rf"\b(?i:the)\s+(?P<s>[A-Z][a-z]+(?:['-][A-Z]?[a-z]+)*)\s+(?i:{_FAMILY_NOUN})\b"
+_NOT_FAMILY_AFTER = (
     r"(?!'s|\s+(?i:services?|hubs?|centres?|centers?|partnership|courts?|support|first|help|"
     r"group|conferences?|workers?|teams?|practitioners?|programmes?|network|forum|board|"
     r"trust|strategy|plan|policy|officers?|social\s+work|and\s+young|act|panel|reports?|"
-    r"reviews?|commissioners?|bill|charter|pathway|project|fund|day|week)\b)"
+    r"reviews?|commissioners?|bill|charter|pathway|project|fund|foundation|charity|day|week)\b)"
+)
+_THE_X_FAMILY = re.compile(
+    rf"\b(?i:the)\s+(?P<s>[A-Z][a-z]+(?:['-][A-Z]?[a-z]+)*)\s+(?i:{_FAMILY_NOUN})\b"
+    + _NOT_FAMILY_AFTER
+)
+# Without "the", only a listed surname that is not also an ordinary word ("Begum
+# siblings", not "Young children" or "White families").
+_X_FAMILY = re.compile(
+    r"\b(?P<s>[A-Z][a-z]+(?:['-][A-Z]?[a-z]+)*)\s+(?i:children|kids|siblings|twins|"
+    r"brothers|sisters|sibling\s+group|family|families|household)\b" + _NOT_FAMILY_AFTER
 )
 # "The Walshes have moved again", "the Hussains (flat above the shop)".
 _THE_XS = re.compile(
@@ -733,6 +834,9 @@ def _family_findings(text: str) -> set[Finding]:
     for m in _THE_X_FAMILY.finditer(text):
         if _person_word(m.group("s")) and m.group("s").lower() not in _NOT_FAMILY_NAMES:
             found.add(Finding(NAMED_FAMILY))
+    for m in _X_FAMILY.finditer(text):
+        if _named_surname(m.group("s")):
+            found.add(Finding(NAMED_FAMILY))
     for m in _THE_XS.finditer(text):
         stem, plural = m.group("s"), m.group("s") + m.group("pl")
         stems = [stem] + ([stem + "e"] if m.group("pl") == "es" else [])
@@ -772,7 +876,8 @@ def _name_findings(text: str) -> list[Finding]:
 
         def add(finding: Finding, word: str = word) -> None:
             # An unknown word in a person slot: now ask whether it is an ordinary word.
-            if _name_tier(word) is not None or _unknown_name(word):
+            base = word[:-2] if word.endswith("'s") else word
+            if _name_tier(word) is not None or _unknown_name(word) or _named_surname(base):
                 findings.add(finding)
 
         possessive_end = m.end() - 2 if word.endswith("'s") else m.end()
@@ -788,7 +893,9 @@ def _name_findings(text: str) -> list[Finding]:
             if not _unknown_shape(word):
                 continue
             tier = UNKNOWN  # the word-frequency lookup waits until a slot is found
-            if _PLACE_BEFORE.search(text[max(0, m.start() - 12) : m.start()]):
+            if _PLACE_BEFORE.search(
+                text[max(0, m.start() - 12) : m.start()]
+            ) and not _EVIDENCE_FROM_BEFORE.search(text[max(0, m.start() - 60) : m.start()]):
                 continue  # "training at Stourside (Year 9)": a place, not a person
         if _INSTITUTION_AFTER.match(text, possessive_end):
             continue  # "Sarah's Law", "Hope House", "Grace Academy"
@@ -812,7 +919,16 @@ def _name_findings(text: str) -> list[Finding]:
             or _AGE_BEFORE.search(before)
             or _POSSESSION_AFTER.match(text, possessive_end)
         )
-        if strong_age or (tier not in (LABEL, UNKNOWN, CLOSE) and _AGE_AFTER_BRACKET.match(after)):
+        bracket = _AGE_AFTER_BRACKET.match(after)
+        if strong_age or (
+            bracket
+            and (
+                tier not in (LABEL, UNKNOWN, CLOSE)
+                # A word-name ("Storm (3)") with a bare "(n)" may be a count, unless what
+                # follows in the sentence is about a small child's family or care.
+                or (tier == CLOSE and _YOUNG_CHILD_AFTER.match(after, bracket.end()))
+            )
+        ):
             add(Finding(NAMED_CHILD))
             continue
         discussed_with = (
@@ -832,6 +948,22 @@ def _name_findings(text: str) -> list[Finding]:
         if _ROLE_AFTER.match(after) or (not discussed and _ROLE_BEFORE.search(before[-40:])):
             continue  # a professional: "Sarah Jones, Designated Nurse"
         if discussed:
+            add(Finding(NAMED_CHILD))
+            continue
+        object_slot = (
+            (_CONTACT_BEFORE.search(before) and _WITH_OWN_PEOPLE_AFTER.match(after))
+            or (
+                (_EVIDENCE_FROM_BEFORE.search(before) or _CASE_OBJECT_BEFORE.search(before))
+                and _OBJECT_END.match(after)
+            )
+        )
+        if (
+            tier != LABEL
+            and object_slot
+            and not _DOCUMENT_AFTER.match(text, possessive_end)
+            and not _STAFF_TOPIC_AFTER.match(after)
+            and not _STAFF_ACTION_AFTER.match(after)
+        ):
             add(Finding(NAMED_CHILD))
             continue
         if (tier != LABEL and _DESCRIPTOR_AFTER.match(after)) or (
@@ -869,7 +1001,6 @@ _INITIALS_WORD = re.compile(
     r"(?P<i>[A-Z](?:\.\s?|\s)?(?:[A-Z]'?){1,3}\.?)(?![a-z])"
 )
 _DOTTED_INITIALS = r"(?<![A-Za-z.])[A-Z]\.\s?(?:[A-Z]'?)?[A-Z]\.(?:\s?[A-Z]\.)?"
-_SCHOOL_YEAR = r"\b(?:year|yr|y)\s?(?:[1-9]|1[0-3])\b"
 _INITIALS_YEAR = re.compile(
     rf"{_DOTTED_INITIALS}[^.;!?\n]{{0,30}}?{_SCHOOL_YEAR}"
     rf"|{_SCHOOL_YEAR}[^;!?\n]{{0,40}}?{_DOTTED_INITIALS}",
