@@ -705,3 +705,22 @@ def test_undotted_initials_with_age_and_year_and_a_slashed_birth_label(
     note: str, refused: bool
 ) -> None:
     assert bool(check_note(note)) is refused
+
+
+@pytest.mark.parametrize(
+    ("note", "refused"),
+    [
+        ("learning from the case of Daniel Pelka shared with schools", False),  # a national review
+        ("the case of Victoria Climbie used in induction training", False),
+        ("the case of Daniel Price was used in training", True),  # a local child, named
+        ("Met Derek Benson and his PA to agree the agenda", False),  # a personal assistant
+        ("Priya added to the CSE list of trainers", False),
+        ("Storm (2) - HV teams affected by the closures", False),  # a count by word-name
+        ("Hunter (3) - parents' evenings planned", False),
+        ("Storm (2) - nursery raised concerns about weight", True),
+    ],
+)
+def test_public_reviews_staff_lists_and_counts_by_word_name_are_not_children(
+    note: str, refused: bool
+) -> None:
+    assert bool(check_note(note)) is refused
