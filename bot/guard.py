@@ -10,7 +10,8 @@ How it decides, in order:
 
 1. Normalise: Unicode NFKC, every dash to "-", every space (no-break, thin, tab) to " ",
    curly quotes to straight, zero-width characters and soft hyphens dropped, bullet
-   glyphs to spaces. Everything below sees only the normalised text.
+   glyphs to spaces, accents off Latin letters ("Tomás" -> "Tomas"). Everything below
+   sees only the normalised text.
 2. Numbers: NHS numbers in any grouping or separator that pass the modulus-11 check
    (a bare 10-digit number right after a reference word such as "invoice" or "tel" is a
    reference); UPNs (a letter and 12 characters) with a correct DfE check letter, or any
@@ -101,11 +102,28 @@ _TRANSLATE = str.maketrans(
     }
 )
 _SPACES = re.compile(r"[^\S\n]+")
+# Latin letters that carry no combining mark to strip.
+_LETTERS = str.maketrans(
+    {"ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "đ": "d", "Đ": "D", "ı": "i", "ß": "ss"}
+)
+_ACCENTED = re.compile(r"[^\x00-\x7f]")
+
+
+def _fold_accents(text: str) -> str:
+    """Latin letters without their accents ("Tomás" -> "Tomas", "Łukasz" -> "Lukasz"), so
+    that names from every language meet the same word patterns and lists."""
+    if not _ACCENTED.search(text):
+        return text
+    decomposed = unicodedata.normalize("NFKD", text.translate(_LETTERS))
+    folded = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return unicodedata.normalize("NFC", folded)
 
 
 def normalise(text: str) -> str:
-    """The text as the guard reads it: NFKC, one kind of dash, space and quote."""
+    """The text as the guard reads it: NFKC, one kind of dash, space and quote, and Latin
+    letters without accents."""
     text = unicodedata.normalize("NFKC", text).translate(_TRANSLATE)
+    text = _fold_accents(text)
     # NFKC turns no-break and thin spaces into " " already; tabs and the rest go here.
     return _SPACES.sub(" ", text)
 
@@ -457,6 +475,13 @@ _SCHOOL_AFTER = re.compile(
     re.I,
 )
 _KIN_AFTER = re.compile(rf"^{_SURNAME}\s*(?:\(\s*|,\s*|-\s*|'s\s+)(?:the\s+)?{_KIN}\b", re.I)
+# A listed name with their own family: "Kit and his nan", not "Jo and her partner agencies".
+_AND_OWN_KIN_AFTER = re.compile(
+    rf"^{_SURNAME}\s+(?:and|&)\s+(?:his|her|their)\s+(?:(?:new|older|younger|little|big|"
+    rf"birth|foster|baby|twin)\s+)?{_KIN}\b(?!'|\s+(?:agenc\w*|organi[sz]ations?|groups?|"
+    r"networks?|forums?|services?|support|workers?|teams?|colleagues|champions?|leads?))",
+    re.I,
+)
 _CASE_AFTER = re.compile(
     r"^[^.;!?\n]{0,60}?\b(?:placed\s+(?:with|in|at|out|back)|(?:moved|changed|new|foster|"
     r"residential|emergency|kinship|current|one|same|separate)\s+placements?\b|placements?\s+"
@@ -695,7 +720,7 @@ _CHILD_EVENT = re.compile(
     r"of))|"
     # Turning down what is offered to a child ("refused the RHI again", "declined twice").
     r"(?:declined|refused)\s+(?:twice|again|x\s?\d|\d\s+times|(?:the|an?|his|her|their)\s+"
-    r"(?:rhi|return|interview|offer|medical|iha|rha|health\s+assessment|assessment|support|"
+    r"(?:rhi|return|interview|medical|iha|rha|health\s+assessment|assessment|support|"
     r"referral|appointment))|"
     # Done to the child: only after was/were/is/been ("was arrested", not "Sexting reported").
     rf"(?:was|were|been|being|got|is|are)\s+(?:(?:again|also|later|then|now)\s+)?"
@@ -793,7 +818,8 @@ _NOT_FAMILY_AFTER = (
     r"(?!'s|\s+(?i:services?|hubs?|centres?|centers?|partnership|courts?|support|first|help|"
     r"group|conferences?|workers?|teams?|practitioners?|programmes?|network|forum|board|"
     r"trust|strategy|plan|policy|officers?|social\s+work|and\s+young|act|panel|reports?|"
-    r"reviews?|commissioners?|bill|charter|pathway|project|fund|foundation|charity|day|week)\b)"
+    r"reviews?|commissioners?|bill|charter|pathway|project|fund|foundation|charity|day|week|"
+    r"practice|surgery|business|shop|firm|solicitors|ltd)\b)"
 )
 _THE_X_FAMILY = re.compile(
     rf"\b(?i:the)\s+(?P<s>[A-Z][a-z]+(?:['-][A-Z]?[a-z]+)*)\s+(?i:{_FAMILY_NOUN})\b"
@@ -991,7 +1017,9 @@ def _name_findings(text: str) -> list[Finding]:
         if tier in (UNKNOWN, CLOSE):
             continue  # the looser cues below are for names from the list only
         school = _SCHOOL_AFTER.match(after)
-        if _KIN_AFTER.match(after):
+        if _AND_OWN_KIN_AFTER.match(after):
+            add(Finding(NAMED_CHILD))  # "Siobhan and her mum met the IRO"
+        elif _KIN_AFTER.match(after):
             add(Finding(NAMED_FAMILY))
         elif (school and not _STAFF_VERB.match(after, school.end())) or (
             _CASE_AFTER.match(after) and not _STAFF_ACTION_AFTER.match(after)

@@ -724,3 +724,23 @@ def test_public_reviews_staff_lists_and_counts_by_word_name_are_not_children(
     note: str, refused: bool
 ) -> None:
     assert bool(check_note(note)) is refused
+
+
+@pytest.mark.parametrize(
+    ("note", "refused"),
+    [
+        ("Tomás, 15, Year 10 - NEET since September", True),  # accents fold to the list
+        ("Łukasz went missing from his placement overnight", True),
+        ("Siobhán and her mum met the IRO", True),  # a listed name with their own kin
+        ("Karen and her son attended the ICPC", True),
+        ("Emma and her team at the hub ran the session", False),
+        ("Sarah and her partner agencies signed the protocol", False),
+        ("Ahmed family practice signed up to the pilot", False),  # a surgery, not a family
+        ("Jo - refused the offer of a second session", False),  # a colleague's diary
+        ("Café drop-in for parents relaunched", False),
+    ],
+)
+def test_accented_names_a_name_with_its_own_kin_and_what_stays_staff(
+    note: str, refused: bool
+) -> None:
+    assert bool(check_note(note)) is refused
