@@ -785,23 +785,41 @@ _WITH_OWN_PEOPLE_AFTER = re.compile(
     re.I,
 )
 # Evidence taken from a child: "a statement from Dara", "ABE interview with Kit".
+# A statement only when it is taken ("a statement from Emma on the restructure" is a
+# colleague's), and an ABE interview always.
 _EVIDENCE_FROM_BEFORE = re.compile(
-    r"\b(?:statement|statements|disclosure|account|abe(?:\s+interview)?|achieving\s+best\s+"
-    r"evidence(?:\s+interview)?)\s+(?:was\s+)?(?:taken\s+)?(?:from|by|with)\s+$",
+    r"\b(?:(?:took|take|takes|taking|taken|obtained|got|record(?:ed)?)\s+(?:a\s+|an\s+|the\s+|"
+    r"her\s+|his\s+)?(?:(?:witness|written|video|first)\s+)?(?:statements?|account)|"
+    r"(?:statements?|account)\s+(?:was\s+|were\s+)?(?:taken|obtained|recorded)|"
+    r"abe(?:\s+interview)?|achieving\s+best\s+evidence(?:\s+interview)?|"
+    r"video(?:ed)?\s+interview)\s+(?:from|by|with)\s+$",
     re.I,
 )
 # The subject of case work: "the referral on Bea", "S47 to proceed for Kit", "the case of
 # Dara Quinn", "outstanding RHI for Tariq".
 _CASE_OBJECT_BEFORE = re.compile(
-    r"\b(?:referrals?|re-?referrals?|s\.?\s?47s?|section\s+47|strateg(?:y|ies)|icpc|rcpc|"
+    r"\b(?:referrals?|re-?referrals?|s\.?\s?47s?|section\s+47|icpc|rcpc|"
+    r"strateg(?:y|ies)(?:\s+(?:discussion|meeting)s?)?|(?:cp|child\s+protection)\s+conference|"
     r"cp\s+plans?|cin\s+plans?|child\s+protection\s+plans?|chronology|assessments?|case|"
     r"rhis?|return\s+(?:home\s+)?interviews?|nrm|mace|safety\s+plans?|placements?|ehcp|"
     r"ehas?|early\s+help\s+assessments?|core\s+group|lac\s+review|cla\s+review)\b"
-    r"[^.;!?\n]{0,25}?\b(?:on|for|re|of|about|regarding|concerning|in\s+respect\s+of)\s+$",
+    # Between them only what is happening to the case work ("S47 to proceed for"), never a
+    # thing made of it ("S47 training for Emma", "case study for Martin").
+    r"(?:\s+(?:to\s+proceed|agreed|held|outstanding|done|completed?|needed|requested|opened|"
+    r"made|received|initiated|convened|booked|started|closed|ended|proceeding|now|still|is|"
+    r"was|has\s+been|have\s+been|being|in\s+place|arranged|underway|sent|submitted|accepted|"
+    r"screened(?:\s+in)?|progressed|escalated|raised|planned|continuing|came\s+in|"
+    r"going\s+ahead)){0,3}\s+(?:on|for|re|of|about|regarding|concerning|in\s+respect\s+of)\s+$",
     re.I,
 )
 # Such a slot holds one person: the name and at most a surname, then no more capitals
-# ("referral for Liberty Protection Safeguards training" names a scheme).
+# ("referral for Liberty Protection Safeguards training" names a scheme), nor a
+# colleague's team or move ("referrals for Kirsty in MASH", "the case of Emma moving").
+_COLLEAGUE_AFTER = re.compile(
+    r"^(?:\s+[A-Z][A-Za-z'-]+(?![A-Za-z'-]))?\s+(?:(?:in|at|from|of|with)\s+(?:the\s+)?"
+    r"(?:[A-Z]{2,}|[A-Z][a-z]+\s+(?:team|service|police|council))|by\s+the\b|moving|"
+    r"who\s+(?:is|leads|chairs|manages|runs)|and\s+(?:her|his|their)\s+(?:team|colleagues))"
+)
 _OBJECT_END = re.compile(
     # A bracket after it may say which child ("(the one from ...)"), not what a body is.
     r"^(?:\s+[A-Z][A-Za-z'-]+(?![A-Za-z'-]))?"
@@ -997,7 +1015,9 @@ def _name_findings(text: str) -> list[Finding]:
             (_CONTACT_BEFORE.search(before) and _WITH_OWN_PEOPLE_AFTER.match(after))
             or (
                 (_EVIDENCE_FROM_BEFORE.search(before) or _CASE_OBJECT_BEFORE.search(before))
+                and not word.endswith("'s")  # "the referral on Sarah's desk"
                 and _OBJECT_END.match(after)
+                and not _COLLEAGUE_AFTER.match(after)
             )
         )
         if (

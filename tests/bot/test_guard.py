@@ -744,3 +744,22 @@ def test_accented_names_a_name_with_its_own_kin_and_what_stays_staff(
     note: str, refused: bool
 ) -> None:
     assert bool(check_note(note)) is refused
+
+
+@pytest.mark.parametrize(
+    ("note", "refused"),
+    [
+        ("strategy discussion held re Efe, conference booked", True),
+        ("S47 to proceed for Amani after the strategy meeting", True),
+        ("S47 training for Emma and Jo booked", False),  # a thing made of case work
+        ("case study for Martin to present at the forum", False),
+        ("referrals for Kirsty in MASH to screen", False),  # a colleague's team
+        ("referral on Sarah's desk since Monday", False),
+        ("statement from Emma on the restructure circulated", False),  # not taken from her
+        ("disclosure by Sarah of her conflict of interest noted", False),
+    ],
+)
+def test_case_work_and_evidence_slots_hold_a_child_not_a_colleague(
+    note: str, refused: bool
+) -> None:
+    assert bool(check_note(note)) is refused
