@@ -493,8 +493,10 @@ _CASE_AFTER = re.compile(
     r"return\s+(?:home\s+)?interview|lac\s+review|cla\s+review|shared\s+images|"
     # A child's schooling: "is now attending 3 days a week", "back in school after EHE".
     r"(?:now\s+)?attending\s+(?:\d|one|two|three|four|full|part|half)[\w\s-]{0,12}?"
-    r"(?:days?|time|mornings?|afternoons?|sessions?)|reduced\s+timetable|"
-    r"part[\s-]time\s+timetable|(?:back|returned)\s+(?:in|to)\s+school|"
+    r"(?:days?|time|mornings?|afternoons?|sessions?)(?=[^.;!?\n]{0,60}?\b(?:school|ehe|college|"
+    r"nursery|pru|timetable|exclu\w*|education|class|lessons|tutor\w*)\b)|reduced\s+timetable|"
+    r"part[\s-]time\s+timetable|(?:back|returned)\s+(?:in|to)\s+school\b(?!\s+(?:governors?|"
+    r"boards?|staff|business|office|leadership|council|forum))|"
     r"(?:back|returned)\s+from\s+(?:ehe|elective\s+home\s+education|exclusion))",
     re.I,
 )
@@ -697,10 +699,16 @@ _PASSIVE_EVENT = (
     r"placed|accommodated|taken\s+into\s+care|lac|cla|cin|looked\s+after|in\s+care|"
     r"seen\s+(?:at|in|by)\s+(?:the\s+)?(?:ed|a&e|hospital|paediatric\w*|sarc))\b"
 )
+_CHILD_ONLY_EVENT = (
+    r"(?:placed(?!\s+(?:with\s+us|on\s+secondment|in\s+(?:the\s+|our\s+)?(?:team|post|role)))|"
+    r"accommodated|remanded|excluded|reported\s+missing|went\s+missing|exploited|groomed|"
+    r"trafficked|taken\s+into\s+care|looked\s+after|in\s+care)\b"
+)
 _CHILD_EVENT = re.compile(
     # After an age in apposition the helper verb may be dropped: "Jovan, 13, exploited".
-    # or with no age at all ("(Ionela, placed in June)").
-    rf"^{_SURNAME}[\"']?\s*(?:\(\s*\d{{1,2}}\s*\)|,\s*\d{{1,2}}\s*,|,)\s*{_PASSIVE_EVENT}|"
+    # or with no age at all, for what happens only to a child ("(Ionela, placed in June)").
+    rf"^{_SURNAME}[\"']?\s*(?:\(\s*\d{{1,2}}\s*\)|,\s*\d{{1,2}}\s*,)\s*{_PASSIVE_EVENT}|"
+    rf"^{_SURNAME}[\"']?\s*,\s*(?:{_CHILD_ONLY_EVENT})|"
     # A dash may stand for the verb in a list: "outstanding: Tariq - refused twice".
     rf"^{_SURNAME}[\"']?(?:\s*\([^)]{{0,40}}\)|\s*,\s*\d{{1,2}}\s*,)?(?:,|\s+-)?\s+{_HELPERS}"
     # Done by the child: no helper verb needed ("Precious returned from missing").
@@ -717,11 +725,12 @@ _CHILD_EVENT = re.compile(
     r"(?:the\s+|a\s+)?[\w\s-]{0,20}?(?:risk|cse|cce|missing|mace|cp|child\s+protection|watch|"
     r"vulnerab\w*)[\w\s-]{0,12}?(?:list|register|plan)s?\b(?!\s+(?:distribution|template|"
     r"format|review|meeting|membership|circulation|process|criteria|form|training|audit|"
-    r"of))|"
+    r"of|list|register|plan|group))|"
     # Turning down what is offered to a child ("refused the RHI again", "declined twice").
     r"(?:declined|refused)\s+(?:twice|again|x\s?\d|\d\s+times|(?:the|an?|his|her|their)\s+"
     r"(?:rhi|return|interview|medical|iha|rha|health\s+assessment|assessment|support|"
-    r"referral|appointment))|"
+    r"referral|appointment)\b(?!\s+(?:tool|licen[cs]e|form|template|training|data|audit|"
+    r"framework|pilot|contract)))|"
     # Done to the child: only after was/were/is/been ("was arrested", not "Sexting reported").
     rf"(?:was|were|been|being|got|is|are)\s+(?:(?:again|also|later|then|now)\s+)?"
     rf"{_PASSIVE_EVENT})\b",

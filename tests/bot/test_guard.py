@@ -763,3 +763,21 @@ def test_case_work_and_evidence_slots_hold_a_child_not_a_colleague(
     note: str, refused: bool
 ) -> None:
     assert bool(check_note(note)) is refused
+
+
+@pytest.mark.parametrize(
+    ("note", "refused"),
+    [
+        ("Sarah is now attending 2 days a week on a phased return", False),  # a colleague
+        ("Helen returned to school governors board", False),
+        ("Mark - refused the assessment tool licence", False),
+        ("Sarah added to the CP plan register of trainers", False),
+        ("Leanne, removed from the missing register distribution", False),
+        ("Kofi, remanded over the weekend; YOT informed", True),  # a child-only event
+        ("aisha is now attending 2 days a week at the PRU", True),
+    ],
+)
+def test_list_attendance_and_apposition_cues_need_what_only_happens_to_a_child(
+    note: str, refused: bool
+) -> None:
+    assert bool(check_note(note)) is refused
