@@ -475,11 +475,30 @@ _SCHOOL_AFTER = re.compile(
     re.I,
 )
 _KIN_AFTER = re.compile(rf"^{_SURNAME}\s*(?:\(\s*|,\s*|-\s*|'s\s+)(?:the\s+)?{_KIN}\b", re.I)
-# A listed name with their own family: "Kit and his nan", not "Jo and her partner agencies".
+# A listed name with their own elders or siblings: "Kit and his nan", not "Jo and her
+# partner agencies" nor "Tom and his son ran the 10k" (a parent, not a child, named).
+_ELDER_KIN = (
+    r"(?:mum|mom|mother|dad|father|step-?dad|step-?father|step-?mum|step-?mother|nan|nana|"
+    r"nanna|gran|grandma|grandmother|grandad|granddad|grandfather|grandparents?|aunt|auntie|"
+    r"aunty|uncle|parents?|carers?|guardian|brothers?|sisters?|siblings?|twin)"
+)
 _AND_OWN_KIN_AFTER = re.compile(
     rf"^{_SURNAME}\s+(?:and|&)\s+(?:his|her|their)\s+(?:(?:new|older|younger|little|big|"
-    rf"birth|foster|baby|twin)\s+)?{_KIN}\b(?!'|\s+(?:agenc\w*|organi[sz]ations?|groups?|"
+    rf"birth|foster|baby|twin)\s+)?{_ELDER_KIN}\b(?!'|\s+(?:agenc\w*|organi[sz]ations?|groups?|"
     r"networks?|forums?|services?|support|workers?|teams?|colleagues|champions?|leads?))",
+    re.I,
+)
+# "Karen and her son attended the ICPC": a parent named, told by the case work in the note.
+_AND_OWN_CHILD_AFTER = re.compile(
+    rf"^{_SURNAME}\s+(?:and|&)\s+(?:his|her|their)\s+(?:(?:new|older|younger|little|baby|"
+    r"twin|eldest|youngest)\s+)?(?:sons?|daughters?|child|children|kids|baby|babies|boys|girls|"
+    r"step-?sons?|step-?daughters?)\b",
+    re.I,
+)
+_CASE_WORK = re.compile(
+    r"\b(?:icpc|rcpc|core\s+group|cp\s+plans?|cin|child\s+protection|conference|strategy|"
+    r"s\.?\s?47|section\s+47|lac|cla|referr\w*|missing|disclos\w*|court|plo|pre-?proceedings|"
+    r"social\s+worker|sw|iro|mash|early\s+help|eha|fgc|family\s+group|placement|foster)\b",
     re.I,
 )
 _CASE_AFTER = re.compile(
@@ -503,9 +522,28 @@ _CASE_AFTER = re.compile(
 _POSSESSION_AFTER = re.compile(
     rf"'s\s+(?:new\s+|current\s+|former\s+)?(?:{_KIN}|school|nursery|class|teacher|"
     r"placements?|foster|social\s+worker|sw|iro|key\s*worker|cp\s+plan|cin\s+plan|"
-    r"chronology|attendance|exclusion|behaviour|disclosure|missing\s+episodes?|"
-    # What happened to a child, as a review names it: "learning from Idris's death".
-    r"death|injur(?:y|ies)|murder|killing|fractures?|bruis\w*)\b",
+    r"chronology|attendance|exclusion|behaviour|disclosure|missing\s+episodes?)\b",
+    re.I,
+)
+# What happened to a child, as a review names it: "learning from Idris's death", unless the
+# note is about a colleague or an event and not about a child ("Ryan's injuries at work led
+# to an H&S review", "Diana's death anniversary").
+_POSSESSED_HARM = re.compile(
+    r"'s\s+(?:sudden\s+|unexpected\s+|tragic\s+)?(?:death|injur(?:y|ies)|murder|killing|"
+    r"fractures?|bruis\w*)\b",
+    re.I,
+)
+_CHILD_HARM_CONTEXT = re.compile(
+    r"\b(?:cdop|child\s+death|rapid\s+reviews?|safe\s+sleep|l?cspr|scr|serious\s+case|"
+    r"sud[ic]|post-?mortem|inquest|non-accidental|nai|safeguarding\s+practice\s+review|"
+    r"paediatric\w*|co-?sleeping|baby|infant|toddler|child|children|yp|young\s+person|"
+    r"nursery|school|pupil|son|daughter|sibling|brother|sister|mum|dad|parents?|carers?)\b",
+    re.I,
+)
+_ADULT_HARM_CONTEXT = re.compile(
+    r"\b(?:at\s+work|h&s|health\s+and\s+safety|staff|colleagues?|condolences|anniversary|"
+    r"sickness|absence|leave|cover|retire\w*|memorial|tribute|funeral|sessions?|events?|"
+    r"training|meetings?|conference|office)\b",
     re.I,
 )
 # The name is doing a professional's work: "Sarah at Greenhill Primary agreed to pilot".
@@ -988,6 +1026,10 @@ def _name_findings(text: str) -> list[Finding]:
             (_AGE_AFTER_STRONG if tier != UNKNOWN else _AGE_AFTER_UNKNOWN).match(after)
             or _AGE_BEFORE.search(before)
             or _POSSESSION_AFTER.match(text, possessive_end)
+            or (
+                _POSSESSED_HARM.match(text, possessive_end)
+                and (_CHILD_HARM_CONTEXT.search(text) or not _ADULT_HARM_CONTEXT.search(text))
+            )
         )
         bracket = _AGE_AFTER_BRACKET.match(after)
         if strong_age or (
@@ -1048,7 +1090,9 @@ def _name_findings(text: str) -> list[Finding]:
         school = _SCHOOL_AFTER.match(after)
         if _AND_OWN_KIN_AFTER.match(after):
             add(Finding(NAMED_CHILD))  # "Siobhan and her mum met the IRO"
-        elif _KIN_AFTER.match(after):
+        elif _KIN_AFTER.match(after) or (
+            _AND_OWN_CHILD_AFTER.match(after) and _CASE_WORK.search(text)
+        ):
             add(Finding(NAMED_FAMILY))
         elif (school and not _STAFF_VERB.match(after, school.end())) or (
             _CASE_AFTER.match(after) and not _STAFF_ACTION_AFTER.match(after)

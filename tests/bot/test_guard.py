@@ -781,3 +781,19 @@ def test_list_attendance_and_apposition_cues_need_what_only_happens_to_a_child(
     note: str, refused: bool
 ) -> None:
     assert bool(check_note(note)) is refused
+
+
+@pytest.mark.parametrize(
+    ("note", "refused"),
+    [
+        ("Ryan's injuries at work led to an H&S review", False),  # a colleague's
+        ("Diana's death anniversary event cancelled", False),
+        ("Tom and his son ran the 10k for the charity", False),  # a parent, not a child
+        ("rapid review into Kit's injuries convened", True),
+        ("Lola and her gran attended the core group", True),
+    ],
+)
+def test_harm_to_a_colleague_and_a_named_parent_are_not_a_childs_name(
+    note: str, refused: bool
+) -> None:
+    assert bool(check_note(note)) is refused
