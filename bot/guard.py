@@ -10,7 +10,8 @@ How it decides, in order:
 
 1. Normalise: Unicode NFKC, every dash to "-", every space (no-break, thin, tab) to " ",
    curly quotes to straight, zero-width characters and soft hyphens dropped, bullet
-   glyphs to spaces. Everything below sees only the normalised text.
+   glyphs to spaces, accents off Latin letters ("Tomás" -> "Tomas"). Everything below
+   sees only the normalised text.
 2. Numbers: NHS numbers in any grouping or separator that pass the modulus-11 check
    (a bare 10-digit number right after a reference word such as "invoice" or "tel" is a
    reference); UPNs (a letter and 12 characters) with a correct DfE check letter, or any
@@ -31,10 +32,13 @@ How it decides, in order:
    with an age ("J.S. (15)"), a school year ("K.M., Year 9") or after "initials".
 6. Names nobody listed: in a person slot (the subject of a child's event straight after
    the name, a child descriptor in apposition "(LAC, 15)", possessive kin "'s mum", a child
-   discussed with a professional "spoke to DSL re ...") an unlisted capitalised word counts
-   when it is not an ordinary English word (wordfreq, imported lazily) nor a listed place
-   or plan word (bot/data/not_names.txt). Families by surname ("the Khan children", "the
-   Walshes have moved", bot/data/surnames.txt) and review labels given a real name
+   discussed with a professional "spoke to DSL re ...", an object slot: met or placed beside
+   the child's own family or worker "visited Kit and his nan", evidence taken "a statement
+   from ...", the subject of case work "the referral on ...", "S47 for ...") an unlisted
+   capitalised word counts when it is not an ordinary English word (wordfreq, imported
+   lazily) nor a listed place or plan word (bot/data/not_names.txt). Families by surname
+   ("the Khan children", "Okafor siblings", "the Walshes have moved",
+   bot/data/surnames.txt, not surnames that are everyday words) and review labels given a real name
    ("real name ...", "Child D is ...") count too. Named schemes and bodies ("Sarah's Law",
    "Hope House") never do.
 
@@ -98,11 +102,28 @@ _TRANSLATE = str.maketrans(
     }
 )
 _SPACES = re.compile(r"[^\S\n]+")
+# Latin letters that carry no combining mark to strip.
+_LETTERS = str.maketrans(
+    {"ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "đ": "d", "Đ": "D", "ı": "i", "ß": "ss"}
+)
+_ACCENTED = re.compile(r"[^\x00-\x7f]")
+
+
+def _fold_accents(text: str) -> str:
+    """Latin letters without their accents ("Tomás" -> "Tomas", "Łukasz" -> "Lukasz"), so
+    that names from every language meet the same word patterns and lists."""
+    if not _ACCENTED.search(text):
+        return text
+    decomposed = unicodedata.normalize("NFKD", text.translate(_LETTERS))
+    folded = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return unicodedata.normalize("NFC", folded)
 
 
 def normalise(text: str) -> str:
-    """The text as the guard reads it: NFKC, one kind of dash, space and quote."""
+    """The text as the guard reads it: NFKC, one kind of dash, space and quote, and Latin
+    letters without accents."""
     text = unicodedata.normalize("NFKC", text).translate(_TRANSLATE)
+    text = _fold_accents(text)
     # NFKC turns no-break and thin spaces into " " already; tabs and the rest go here.
     return _SPACES.sub(" ", text)
 
@@ -239,7 +260,7 @@ _DATE = (
 _DATE_RE = re.compile(_DATE, re.I)
 _BIRTH_LABEL = (
     # Singular or plural ("DOBs 12/05/2008, 03/11/2010", "dates of birth"), or a birthday.
-    r"(?:\bbirthdays?\b|\bd[.\s-]?o[.\s-]?b(?:\.?'?s)?(?![a-z])\.?|\bdates?[\s-]+of[\s-]+birth\b"
+    r"(?:\bbirthdays?\b|\bd[./\s-]?o[./\s-]?b(?:\.?'?s)?(?![a-z])\.?|\bdates?[\s-]+of[\s-]+birth\b"
     r"|\bbirth[\s-]?dates?\b"
     # "b." only in lower case: "Child B. 12/03/2019" names a review, not a birth.
     r"|\bbirth\s*[:=-]|\bborn\b|(?<![A-Za-z])(?-i:b)\.)"
@@ -433,6 +454,17 @@ _AGE_AFTER_STRONG = re.compile(
     re.I,
 )
 _AGE_AFTER_BRACKET = re.compile(rf"^{_SURNAME}\s*,?\s*{_AGE_BRACKET}", re.I)
+_YOUNG_CHILD_AFTER = re.compile(
+    # One child's family or care ("mum engaging", "HV visiting", "nursery raised concerns"),
+    # not a service's ("HV teams", "parents' evenings", "carer training").
+    r"[^.;!?\n]{0,40}?\b(?:mum|mom|mother|dad|father|nan|nana|gran|grandma|grandad|aunt|"
+    r"auntie|uncle|step-?dad|step-?mum|(?:foster\s+)?carer|his|her)\b(?!'|s\b|\s+(?:groups?|"
+    r"training|forums?|events?|strategy|network|sessions?|evenings?))"
+    r"|[^.;!?\n]{0,40}?\b(?:nursery|school|hv|health\s+visitor|midwife|gp|paediatrician)\s+"
+    r"(?:is\s+|are\s+|has\s+|have\s+)?(?:visit\w*|seeing|saw|raised|reported|noted|noticed|"
+    r"flagged|referred|concerned|worried|concerns?\s+(?:re|about|over))\b",
+    re.I,
+)
 _SCHOOL_WORD = (
     r"(?:primary|academy|school|high|college|nursery|infants?|juniors?|grammar|pru|"
     r"pupil\s+referral\s+unit|sixth\s+form|first|middle)"
@@ -443,6 +475,32 @@ _SCHOOL_AFTER = re.compile(
     re.I,
 )
 _KIN_AFTER = re.compile(rf"^{_SURNAME}\s*(?:\(\s*|,\s*|-\s*|'s\s+)(?:the\s+)?{_KIN}\b", re.I)
+# A listed name with their own elders or siblings: "Kit and his nan", not "Jo and her
+# partner agencies" nor "Tom and his son ran the 10k" (a parent, not a child, named).
+_ELDER_KIN = (
+    r"(?:mum|mom|mother|dad|father|step-?dad|step-?father|step-?mum|step-?mother|nan|nana|"
+    r"nanna|gran|grandma|grandmother|grandad|granddad|grandfather|grandparents?|aunt|auntie|"
+    r"aunty|uncle|parents?|carers?|guardian|brothers?|sisters?|siblings?|twin)"
+)
+_AND_OWN_KIN_AFTER = re.compile(
+    rf"^{_SURNAME}\s+(?:and|&)\s+(?:his|her|their)\s+(?:(?:new|older|younger|little|big|"
+    rf"birth|foster|baby|twin)\s+)?{_ELDER_KIN}\b(?!'|\s+(?:agenc\w*|organi[sz]ations?|groups?|"
+    r"networks?|forums?|services?|support|workers?|teams?|colleagues|champions?|leads?))",
+    re.I,
+)
+# "Karen and her son attended the ICPC": a parent named, told by the case work in the note.
+_AND_OWN_CHILD_AFTER = re.compile(
+    rf"^{_SURNAME}\s+(?:and|&)\s+(?:his|her|their)\s+(?:(?:new|older|younger|little|baby|"
+    r"twin|eldest|youngest)\s+)?(?:sons?|daughters?|child|children|kids|baby|babies|boys|girls|"
+    r"step-?sons?|step-?daughters?)\b",
+    re.I,
+)
+_CASE_WORK = re.compile(
+    r"\b(?:icpc|rcpc|core\s+group|cp\s+plans?|cin|child\s+protection|conference|strategy|"
+    r"s\.?\s?47|section\s+47|lac|cla|referr\w*|missing|disclos\w*|court|plo|pre-?proceedings|"
+    r"social\s+worker|sw|iro|mash|early\s+help|eha|fgc|family\s+group|placement|foster)\b",
+    re.I,
+)
 _CASE_AFTER = re.compile(
     r"^[^.;!?\n]{0,60}?\b(?:placed\s+(?:with|in|at|out|back)|(?:moved|changed|new|foster|"
     r"residential|emergency|kinship|current|one|same|separate)\s+placements?\b|placements?\s+"
@@ -451,13 +509,41 @@ _CASE_AFTER = re.compile(
     r"reported\s+missing|missing\s+(?:again|from|overnight)|excluded|arrested|remanded|"
     r"absconded|self[\s-]?harm|on\s+(?:a\s+)?(?:cp|cin|child\s+protection|child\s+in\s+need)"
     r"\s+plan|subject\s+(?:to|of)\s+(?:a\s+|an\s+)?(?:cp|cin|s\.?\s?47|plo|section)|"
-    r"return\s+(?:home\s+)?interview|lac\s+review|cla\s+review|shared\s+images)",
+    r"return\s+(?:home\s+)?interview|lac\s+review|cla\s+review|shared\s+images|"
+    # A child's schooling: "is now attending 3 days a week", "back in school after EHE".
+    r"(?:now\s+)?attending\s+(?:\d|one|two|three|four|full|part|half)[\w\s-]{0,12}?"
+    r"(?:days?|time|mornings?|afternoons?|sessions?)(?=[^.;!?\n]{0,60}?\b(?:school|ehe|college|"
+    r"nursery|pru|timetable|exclu\w*|education|class|lessons|tutor\w*)\b)|reduced\s+timetable|"
+    r"part[\s-]time\s+timetable|(?:back|returned)\s+(?:in|to)\s+school\b(?!\s+(?:governors?|"
+    r"boards?|staff|business|office|leadership|council|forum))|"
+    r"(?:back|returned)\s+from\s+(?:ehe|elective\s+home\s+education|exclusion))",
     re.I,
 )
 _POSSESSION_AFTER = re.compile(
     rf"'s\s+(?:new\s+|current\s+|former\s+)?(?:{_KIN}|school|nursery|class|teacher|"
     r"placements?|foster|social\s+worker|sw|iro|key\s*worker|cp\s+plan|cin\s+plan|"
     r"chronology|attendance|exclusion|behaviour|disclosure|missing\s+episodes?)\b",
+    re.I,
+)
+# What happened to a child, as a review names it: "learning from Idris's death", unless the
+# note is about a colleague or an event and not about a child ("Ryan's injuries at work led
+# to an H&S review", "Diana's death anniversary").
+_POSSESSED_HARM = re.compile(
+    r"'s\s+(?:sudden\s+|unexpected\s+|tragic\s+)?(?:death|injur(?:y|ies)|murder|killing|"
+    r"fractures?|bruis\w*)\b",
+    re.I,
+)
+_CHILD_HARM_CONTEXT = re.compile(
+    r"\b(?:cdop|child\s+death|rapid\s+reviews?|safe\s+sleep|l?cspr|scr|serious\s+case|"
+    r"sud[ic]|post-?mortem|inquest|non-accidental|nai|safeguarding\s+practice\s+review|"
+    r"paediatric\w*|co-?sleeping|baby|infant|toddler|child|children|yp|young\s+person|"
+    r"nursery|school|pupil|son|daughter|sibling|brother|sister|mum|dad|parents?|carers?)\b",
+    re.I,
+)
+_ADULT_HARM_CONTEXT = re.compile(
+    r"\b(?:at\s+work|h&s|health\s+and\s+safety|staff|colleagues?|condolences|anniversary|"
+    r"sickness|absence|leave|cover|retire\w*|memorial|tribute|funeral|sessions?|events?|"
+    r"training|meetings?|conference|office)\b",
     re.I,
 )
 # The name is doing a professional's work: "Sarah at Greenhill Primary agreed to pilot".
@@ -499,9 +585,12 @@ _NOT_ACRONYM = (
     r"(?!(?:YP|CYP|LAC|CLA|CIN|CP|CPP|LA|EH|DA|SEN|CSE|CCE|UASC|YOT|NEET|GP|GPS|HV|SW|IRO|"
     r"MASH|CDOP|SCR|PLR|FGM|ICPC|RCPC|RHI|MACE|PRU|KS|EY|ED|AE|MH)\b)"
 )
+_SCHOOL_YEAR = r"\b(?:year|yr|y)\s?(?:[1-9]|1[0-3])\b"
 _INITIALS_AGE = re.compile(
     rf"(?<![A-Za-z.])(?:[A-Z]\.\s?){{2,3}}\s*,?\s*(?:{_AGE_EXPLICIT}|{_AGE_BRACKET}|{_AGE_COMMA})"
-    rf"|(?<![A-Za-z.]){_NOT_ACRONYM}[A-Z]{{2,3}}\s*,?\s*{_AGE_EXPLICIT}",
+    rf"|(?<![A-Za-z.]){_NOT_ACRONYM}[A-Z]{{2,3}}\s*,?\s*{_AGE_EXPLICIT}"
+    # Undotted initials, an age and a school year together single a child out: "TK, 14, Y10".
+    rf"|(?<![A-Za-z.]){_NOT_ACRONYM}[A-Z]{{2,3}}\s*,\s*\d{{1,2}}\s*,\s*(?i:{_SCHOOL_YEAR})",
 )
 _INITIALS_BRACKET = re.compile(rf"(?<![A-Za-z.]){_NOT_ACRONYM}[A-Z]{{2,3}}\s*{_AGE_BRACKET}")
 
@@ -520,6 +609,27 @@ def _word_list(name: str) -> frozenset[str]:
 
 def surnames() -> frozenset[str]:
     return _word_list("surnames.txt")
+
+
+# Listed surnames that are also everyday English words or colours: "Foster children",
+# "Young people", "White families" are not families named.
+_WORD_SURNAMES = frozenset(
+    "foster young white green black brown long hall wood woods hill bishop cook hunter mason "
+    "king day may rose page bell bond field stone reed read lamb fox bull ball cross swift "
+    "sharp frost moss marsh banks mills gill hart carr booth hardy pope grant marks lane wells "
+    "west french holland bird ward shepherd baker fisher turner porter parsons potter barber "
+    "chambers brooks rice burns hunt park price rich miles little mann butler carter gray grey "
+    "parker walker stan pop islam".split()
+)
+
+
+def _named_surname(word: str) -> bool:
+    """True when `word` is a capitalised listed surname that is not also an ordinary word."""
+    low = word.lower()
+    return (
+        word[:1].isupper() and low in surnames() and low not in _WORD_SURNAMES
+        and _zipf(low) < 4.6
+    )
 
 
 @cache
@@ -582,6 +692,13 @@ _INSTITUTION_AFTER = re.compile(
     r"|\s+(?-i:Academy|School|College|Primary|High|Nursery|Infants|Juniors)\b",
     re.I,
 )
+# Children whose national reviews and inquiries are taught by name in safeguarding training:
+# public learning, not a local child ("the case of Victoria Climbie").
+_PUBLIC_CASE = re.compile(
+    r"(?i:victoria\s+climbi[eé]|daniel\s+pelka|peter\s+connelly|arthur\s+labinjo-hughes|"
+    r"star\s+hobson|maria\s+colwell|jasmine\s+beckford|kimberley\s+carlile|khyra\s+ishaq|"
+    r"tyra\s+henry|baby\s+p)\b"
+)
 # A kinship word straight after a possessive: the only cue strong enough for a word-name
 # typed in lower case ("joy's mum", "hope's dad").
 _POSSESSIVE_KIN = re.compile(
@@ -620,10 +737,18 @@ _PASSIVE_EVENT = (
     r"placed|accommodated|taken\s+into\s+care|lac|cla|cin|looked\s+after|in\s+care|"
     r"seen\s+(?:at|in|by)\s+(?:the\s+)?(?:ed|a&e|hospital|paediatric\w*|sarc))\b"
 )
+_CHILD_ONLY_EVENT = (
+    r"(?:placed(?!\s+(?:with\s+us|on\s+secondment|in\s+(?:the\s+|our\s+)?(?:team|post|role)))|"
+    r"accommodated|remanded|excluded|reported\s+missing|went\s+missing|exploited|groomed|"
+    r"trafficked|taken\s+into\s+care|looked\s+after|in\s+care)\b"
+)
 _CHILD_EVENT = re.compile(
     # After an age in apposition the helper verb may be dropped: "Jovan, 13, exploited".
+    # or with no age at all, for what happens only to a child ("(Ionela, placed in June)").
     rf"^{_SURNAME}[\"']?\s*(?:\(\s*\d{{1,2}}\s*\)|,\s*\d{{1,2}}\s*,)\s*{_PASSIVE_EVENT}|"
-    rf"^{_SURNAME}[\"']?(?:\s*\([^)]{{0,40}}\)|\s*,\s*\d{{1,2}}\s*,)?,?\s+{_HELPERS}"
+    rf"^{_SURNAME}[\"']?\s*,\s*(?:{_CHILD_ONLY_EVENT})|"
+    # A dash may stand for the verb in a list: "outstanding: Tariq - refused twice".
+    rf"^{_SURNAME}[\"']?(?:\s*\([^)]{{0,40}}\)|\s*,\s*\d{{1,2}}\s*,)?(?:,|\s+-)?\s+{_HELPERS}"
     # Done by the child: no helper verb needed ("Precious returned from missing").
     r"(?:disclosed|made\s+(?:a\s+|an\s+)?(?:disclosure|allegation)|alleged|"
     r"went\s+missing|gone\s+missing|go(?:es)?\s+missing|ran\s+away|run\s+away|absconded|"
@@ -633,6 +758,17 @@ _CHILD_EVENT = re.compile(
     r"(?:is\s+|was\s+)?pregnant|been\s+seen|told\s+(?:the\s+|her\s+|his\s+|their\s+|a\s+)?"
     r"(?:iro|sw|social\s+worker|teachers?|school|police|school\s+nurse|nurse|dsl|"
     r"youth\s+worker|foster\s+carers?|carers?|mum|dad|staff|gp|hv|advocate|key\s*worker)|"
+    # On or off a risk list or register ("taken off the CSE list", "added to the MACE list").
+    r"(?:removed|taken|came|stepped\s+down|added|put|placed)\s+(?:off|from|on|to|onto)\s+"
+    r"(?:the\s+|a\s+)?[\w\s-]{0,20}?(?:risk|cse|cce|missing|mace|cp|child\s+protection|watch|"
+    r"vulnerab\w*)[\w\s-]{0,12}?(?:list|register|plan)s?\b(?!\s+(?:distribution|template|"
+    r"format|review|meeting|membership|circulation|process|criteria|form|training|audit|"
+    r"of|list|register|plan|group))|"
+    # Turning down what is offered to a child ("refused the RHI again", "declined twice").
+    r"(?:declined|refused)\s+(?:twice|again|x\s?\d|\d\s+times|(?:the|an?|his|her|their)\s+"
+    r"(?:rhi|return|interview|medical|iha|rha|health\s+assessment|assessment|support|"
+    r"referral|appointment)\b(?!\s+(?:tool|licen[cs]e|form|template|training|data|audit|"
+    r"framework|pilot|contract)))|"
     # Done to the child: only after was/were/is/been ("was arrested", not "Sexting reported").
     rf"(?:was|were|been|being|got|is|are)\s+(?:(?:again|also|later|then|now)\s+)?"
     rf"{_PASSIVE_EVENT})\b",
@@ -676,18 +812,89 @@ _DOCUMENT_AFTER = re.compile(
     re.I,
 )
 
+# Object slots. A child met, seen or worked with alongside their own family or worker:
+# "visited Tariq and his nan", "sat down with Bea and her foster carer". A member of
+# staff is met with a team or a manager, not with "her mum" or "his social worker".
+_CONTACT_BEFORE = re.compile(
+    r"\b(?:met|meet|meets|meeting|visited|visit|visiting|saw|see|seeing|seen|"
+    r"(?:spoke|speak|speaking|spoken|talked|talking|sat\s+down|caught\s+up|checked\s+in|"
+    r"follow(?:ed|ing)?\s+up|catch(?:ing)?\s+up|check(?:ing)?\s+in)"
+    r"\s+(?:to|with)|work(?:ed|ing|s)?\s+with|interviewed|supported|supporting|"
+    # "placed Kit with her nan": a child moved to live with their own family.
+    r"placed|moved|accommodated)\s+"
+    r"(?:with\s+)?$",
+    re.I,
+)
+_WITH_OWN_PEOPLE_AFTER = re.compile(
+    rf"^{_SURNAME}\s*(?:,|and|&|\+|with)\s*(?:his|her|their)\s+(?:(?:new|older|younger|"
+    rf"little|big|foster|birth)\s+)?(?:{_KIN}|social\s+worker|sw|key\s*worker|iro|"
+    r"advocate|personal\s+adviser|family|families|siblings?|foster\s+carers?)\b",
+    re.I,
+)
+# Evidence taken from a child: "a statement from Dara", "ABE interview with Kit".
+# A statement only when it is taken ("a statement from Emma on the restructure" is a
+# colleague's), and an ABE interview always.
+_EVIDENCE_FROM_BEFORE = re.compile(
+    r"\b(?:(?:took|take|takes|taking|taken|obtained|got|record(?:ed)?)\s+(?:a\s+|an\s+|the\s+|"
+    r"her\s+|his\s+)?(?:(?:witness|written|video|first)\s+)?(?:statements?|account)|"
+    r"(?:statements?|account)\s+(?:was\s+|were\s+)?(?:taken|obtained|recorded)|"
+    r"abe(?:\s+interview)?|achieving\s+best\s+evidence(?:\s+interview)?|"
+    r"video(?:ed)?\s+interview)\s+(?:from|by|with)\s+$",
+    re.I,
+)
+# The subject of case work: "the referral on Bea", "S47 to proceed for Kit", "the case of
+# Dara Quinn", "outstanding RHI for Tariq".
+_CASE_OBJECT_BEFORE = re.compile(
+    r"\b(?:referrals?|re-?referrals?|s\.?\s?47s?|section\s+47|icpc|rcpc|"
+    r"strateg(?:y|ies)(?:\s+(?:discussion|meeting)s?)?|(?:cp|child\s+protection)\s+conference|"
+    r"cp\s+plans?|cin\s+plans?|child\s+protection\s+plans?|chronology|assessments?|case|"
+    r"rhis?|return\s+(?:home\s+)?interviews?|nrm|mace|safety\s+plans?|placements?|ehcp|"
+    r"ehas?|early\s+help\s+assessments?|core\s+group|lac\s+review|cla\s+review)\b"
+    # Between them only what is happening to the case work ("S47 to proceed for"), never a
+    # thing made of it ("S47 training for Emma", "case study for Martin").
+    r"(?:\s+(?:to\s+proceed|agreed|held|outstanding|done|completed?|needed|requested|opened|"
+    r"made|received|initiated|convened|booked|started|closed|ended|proceeding|now|still|is|"
+    r"was|has\s+been|have\s+been|being|in\s+place|arranged|underway|sent|submitted|accepted|"
+    r"screened(?:\s+in)?|progressed|escalated|raised|planned|continuing|came\s+in|"
+    r"going\s+ahead)){0,3}\s+(?:on|for|re|of|about|regarding|concerning|in\s+respect\s+of)\s+$",
+    re.I,
+)
+# Such a slot holds one person: the name and at most a surname, then no more capitals
+# ("referral for Liberty Protection Safeguards training" names a scheme), nor a
+# colleague's team or move ("referrals for Kirsty in MASH", "the case of Emma moving").
+_COLLEAGUE_AFTER = re.compile(
+    r"^(?:\s+[A-Z][A-Za-z'-]+(?![A-Za-z'-]))?\s+(?:(?:in|at|from|of|with)\s+(?:the\s+)?"
+    r"(?:[A-Z]{2,}|[A-Z][a-z]+\s+(?:team|service|police|council))|by\s+the\b|moving|"
+    r"who\s+(?:is|leads|chairs|manages|runs)|and\s+(?:her|his|their)\s+(?:team|colleagues))"
+)
+_OBJECT_END = re.compile(
+    # A bracket after it may say which child ("(the one from ...)"), not what a body is.
+    r"^(?:\s+[A-Z][A-Za-z'-]+(?![A-Za-z'-]))?"
+    r"(?:\s*\(\s*(?:the|who|aged?|now|yr|year)\b|(?!\s+[A-Z])(?!\s*\())"
+)
+
 # Family slots, read on the whole note.
 _FAMILY_NOUN = (
     r"(?:family|families|children|kids|household|siblings|boys|girls|twins|brothers|sisters|"
     r"sibling\s+group|clan)"
 )
 # "the Khan children", "the Begum family" (not "the Dudley family hub").
-_THE_X_FAMILY = re.compile(
-    rf"\b(?i:the)\s+(?P<s>[A-Z][a-z]+(?:['-][A-Z]?[a-z]+)*)\s+(?i:{_FAMILY_NOUN})\b"
+_NOT_FAMILY_AFTER = (
     r"(?!'s|\s+(?i:services?|hubs?|centres?|centers?|partnership|courts?|support|first|help|"
     r"group|conferences?|workers?|teams?|practitioners?|programmes?|network|forum|board|"
     r"trust|strategy|plan|policy|officers?|social\s+work|and\s+young|act|panel|reports?|"
-    r"reviews?|commissioners?|bill|charter|pathway|project|fund|day|week)\b)"
+    r"reviews?|commissioners?|bill|charter|pathway|project|fund|foundation|charity|day|week|"
+    r"practice|surgery|business|shop|firm|solicitors|ltd)\b)"
+)
+_THE_X_FAMILY = re.compile(
+    rf"\b(?i:the)\s+(?P<s>[A-Z][a-z]+(?:['-][A-Z]?[a-z]+)*)\s+(?i:{_FAMILY_NOUN})\b"
+    + _NOT_FAMILY_AFTER
+)
+# Without "the", only a listed surname that is not also an ordinary word ("Begum
+# siblings", not "Young children" or "White families").
+_X_FAMILY = re.compile(
+    r"\b(?P<s>[A-Z][a-z]+(?:['-][A-Z]?[a-z]+)*)\s+(?i:children|kids|siblings|twins|"
+    r"brothers|sisters|sibling\s+group|family|families|household)\b" + _NOT_FAMILY_AFTER
 )
 # "The Walshes have moved again", "the Hussains (flat above the shop)".
 _THE_XS = re.compile(
@@ -733,6 +940,9 @@ def _family_findings(text: str) -> set[Finding]:
     for m in _THE_X_FAMILY.finditer(text):
         if _person_word(m.group("s")) and m.group("s").lower() not in _NOT_FAMILY_NAMES:
             found.add(Finding(NAMED_FAMILY))
+    for m in _X_FAMILY.finditer(text):
+        if _named_surname(m.group("s")):
+            found.add(Finding(NAMED_FAMILY))
     for m in _THE_XS.finditer(text):
         stem, plural = m.group("s"), m.group("s") + m.group("pl")
         stems = [stem] + ([stem + "e"] if m.group("pl") == "es" else [])
@@ -772,7 +982,8 @@ def _name_findings(text: str) -> list[Finding]:
 
         def add(finding: Finding, word: str = word) -> None:
             # An unknown word in a person slot: now ask whether it is an ordinary word.
-            if _name_tier(word) is not None or _unknown_name(word):
+            base = word[:-2] if word.endswith("'s") else word
+            if _name_tier(word) is not None or _unknown_name(word) or _named_surname(base):
                 findings.add(finding)
 
         possessive_end = m.end() - 2 if word.endswith("'s") else m.end()
@@ -788,8 +999,12 @@ def _name_findings(text: str) -> list[Finding]:
             if not _unknown_shape(word):
                 continue
             tier = UNKNOWN  # the word-frequency lookup waits until a slot is found
-            if _PLACE_BEFORE.search(text[max(0, m.start() - 12) : m.start()]):
+            if _PLACE_BEFORE.search(
+                text[max(0, m.start() - 12) : m.start()]
+            ) and not _EVIDENCE_FROM_BEFORE.search(text[max(0, m.start() - 60) : m.start()]):
                 continue  # "training at Stourside (Year 9)": a place, not a person
+        if _PUBLIC_CASE.match(text, m.start()):
+            continue  # "the case of Victoria Climbie": a national review, taught in training
         if _INSTITUTION_AFTER.match(text, possessive_end):
             continue  # "Sarah's Law", "Hope House", "Grace Academy"
         before = text[max(0, m.start() - 60) : m.start()]
@@ -811,8 +1026,21 @@ def _name_findings(text: str) -> list[Finding]:
             (_AGE_AFTER_STRONG if tier != UNKNOWN else _AGE_AFTER_UNKNOWN).match(after)
             or _AGE_BEFORE.search(before)
             or _POSSESSION_AFTER.match(text, possessive_end)
+            or (
+                _POSSESSED_HARM.match(text, possessive_end)
+                and (_CHILD_HARM_CONTEXT.search(text) or not _ADULT_HARM_CONTEXT.search(text))
+            )
         )
-        if strong_age or (tier not in (LABEL, UNKNOWN, CLOSE) and _AGE_AFTER_BRACKET.match(after)):
+        bracket = _AGE_AFTER_BRACKET.match(after)
+        if strong_age or (
+            bracket
+            and (
+                tier not in (LABEL, UNKNOWN, CLOSE)
+                # A word-name ("Storm (3)") with a bare "(n)" may be a count, unless what
+                # follows in the sentence is about a small child's family or care.
+                or (tier == CLOSE and _YOUNG_CHILD_AFTER.match(after, bracket.end()))
+            )
+        ):
             add(Finding(NAMED_CHILD))
             continue
         discussed_with = (
@@ -834,6 +1062,24 @@ def _name_findings(text: str) -> list[Finding]:
         if discussed:
             add(Finding(NAMED_CHILD))
             continue
+        object_slot = (
+            (_CONTACT_BEFORE.search(before) and _WITH_OWN_PEOPLE_AFTER.match(after))
+            or (
+                (_EVIDENCE_FROM_BEFORE.search(before) or _CASE_OBJECT_BEFORE.search(before))
+                and not word.endswith("'s")  # "the referral on Sarah's desk"
+                and _OBJECT_END.match(after)
+                and not _COLLEAGUE_AFTER.match(after)
+            )
+        )
+        if (
+            tier != LABEL
+            and object_slot
+            and not _DOCUMENT_AFTER.match(text, possessive_end)
+            and not _STAFF_TOPIC_AFTER.match(after)
+            and not _STAFF_ACTION_AFTER.match(after)
+        ):
+            add(Finding(NAMED_CHILD))
+            continue
         if (tier != LABEL and _DESCRIPTOR_AFTER.match(after)) or (
             _CHILD_EVENT.match(after) and not _STAFF_ACTION_AFTER.match(after)
         ):
@@ -842,7 +1088,11 @@ def _name_findings(text: str) -> list[Finding]:
         if tier in (UNKNOWN, CLOSE):
             continue  # the looser cues below are for names from the list only
         school = _SCHOOL_AFTER.match(after)
-        if _KIN_AFTER.match(after):
+        if _AND_OWN_KIN_AFTER.match(after):
+            add(Finding(NAMED_CHILD))  # "Siobhan and her mum met the IRO"
+        elif _KIN_AFTER.match(after) or (
+            _AND_OWN_CHILD_AFTER.match(after) and _CASE_WORK.search(text)
+        ):
             add(Finding(NAMED_FAMILY))
         elif (school and not _STAFF_VERB.match(after, school.end())) or (
             _CASE_AFTER.match(after) and not _STAFF_ACTION_AFTER.match(after)
@@ -869,7 +1119,6 @@ _INITIALS_WORD = re.compile(
     r"(?P<i>[A-Z](?:\.\s?|\s)?(?:[A-Z]'?){1,3}\.?)(?![a-z])"
 )
 _DOTTED_INITIALS = r"(?<![A-Za-z.])[A-Z]\.\s?(?:[A-Z]'?)?[A-Z]\.(?:\s?[A-Z]\.)?"
-_SCHOOL_YEAR = r"\b(?:year|yr|y)\s?(?:[1-9]|1[0-3])\b"
 _INITIALS_YEAR = re.compile(
     rf"{_DOTTED_INITIALS}[^.;!?\n]{{0,30}}?{_SCHOOL_YEAR}"
     rf"|{_SCHOOL_YEAR}[^;!?\n]{{0,40}}?{_DOTTED_INITIALS}",

@@ -376,10 +376,11 @@ def test_held_out_corpus(
 #  fresh: before any change for it 81.3% recall, 0.7% false refusals; after the person-slot
 #         rules (fixed by class, not note by note) 100% and 0%.
 #  final: written while those rules were made, never seen by their writer: 68% and 0% on the
-#         code that round started from, 84% and 0% after it, before any change for it.
+#         code that round started from, 84% and 0% after it, before any change for it; after
+#         the object, list and apposition slots (fixed by class) 100% and 0%.
 BLIND = {
     "fresh": (ROOT / "tests" / "data" / "guard_fresh", 0.99, 0.005, 150),
-    "final": (ROOT / "tests" / "data" / "guard_final", 0.83, 0.01, 100),
+    "final": (ROOT / "tests" / "data" / "guard_final", 0.99, 0.005, 100),
 }
 
 
@@ -610,6 +611,189 @@ def test_a_named_adults_street_and_other_birth_wording(note: str, refused: bool)
     ],
 )
 def test_quoted_names_dropped_helpers_and_a_child_discussed_with_someone(
+    note: str, refused: bool
+) -> None:
+    assert bool(check_note(note)) is refused
+
+
+# The object slots: a name that is met, seen or worked with alongside the child's own
+# family or worker, evidence taken from a child, or the subject of case work.
+@pytest.mark.parametrize(
+    ("note", "refused"),
+    [
+        ("Visited Tariq and his nan at the weekend, plan reviewed", True),
+        ("we sat down with Bea and her foster carer to hear her views", True),
+        ("met kayden and his dad at the hub", True),  # a listed name typed in lower case
+        ("placed Nkechi with her aunt last night", True),
+        ("following up with Rhys and his mum after the exclusion", True),
+        ("ABE interview with Oksana done by police", True),
+        ("a statement was taken from Ngozi yesterday", True),
+        ("the referral on Kit came in late from school", True),
+        ("S47 agreed for Amani after the strategy meeting", True),
+        ("the case of Dara Quinn was used in training", True),
+        ("met with Helen and her team at the hub", False),  # a colleague and her team
+        ("spoke with Mark and his manager about cover", False),
+        ("Met with Sarah Jones, DSL, and her deputy re training", False),
+        ("statement from Ofsted on the inspection circulated", False),
+        ("referral on the new form has gone live", False),
+        ("the case for change was agreed at board", False),
+        ("referral for Liberty Protection Safeguards training sent", False),
+        ("Strategy for Herefordshire approved by the exec", False),
+    ],
+)
+def test_a_name_in_an_object_slot_of_contact_evidence_or_case_work(
+    note: str, refused: bool
+) -> None:
+    assert bool(check_note(note)) is refused
+
+
+@pytest.mark.parametrize(
+    ("note", "refused"),
+    [
+        ("learning from Idris's death shared with partners", True),
+        ("Amira's injuries were reviewed at panel", True),
+        ("Zofia Nowak's school raised neglect concerns", True),  # a listed surname's 's
+        ("Okafor children moved to kinship care", True),  # a family by surname, no "the"
+        ("Begum siblings remain on CP plans", True),
+        ("Kowalski family disengaged from Early Help", True),
+        ("Patel Family Foundation grant renewed", False),
+        ("Foster children placed out of area: audit done", False),  # a surname and a word
+        ("Young children and families consultation closed", False),
+        ("White British families are under-represented in Early Help", False),
+        ("Children and Young People's Partnership Board met", False),
+    ],
+)
+def test_a_childs_death_or_injuries_a_surnames_possessive_and_surname_families(
+    note: str, refused: bool
+) -> None:
+    assert bool(check_note(note)) is refused
+
+
+@pytest.mark.parametrize(
+    ("note", "refused"),
+    [
+        ("Ellie Price taken off the CSE list, review in 3 months", True),
+        ("Kai added to the MACE list after two missing episodes", True),
+        ("Tariq - refused the RHI again", True),  # a dash for the verb, in a list
+        ("none outstanding except one (Ionela, placed in June)", True),  # apposition, no age
+        ("jayden is now attending 3 days a week after exclusion", True),
+        ("Storm (3) - HV visiting weekly, mum engaging", True),  # a word-name, a small child
+        ("Emma removed from the distribution list", False),
+        ("Sarah added to the MACE list distribution", False),
+        ("Sarah - declined the invitation to present", False),
+        ("Amber (3) - HV performance steady", False),  # a RAG count
+        ("attending 3 days a week of training for practitioners", False),
+    ],
+)
+def test_risk_lists_refusals_apposition_attendance_and_word_names_with_an_age(
+    note: str, refused: bool
+) -> None:
+    assert bool(check_note(note)) is refused
+
+
+@pytest.mark.parametrize(
+    ("note", "refused"),
+    [
+        ("TK, 14, Y10 at the PRU - missing twice this month", True),
+        ("Young person (d/o/b 03/07/2009) remanded overnight", True),
+        ("RB, 13, year 8, excluded for the second time", True),
+        ("LA, 14, Year 10 cohorts compared", False),  # the field's own acronyms
+        ("CIN, 12, Y7 transition figures", False),
+    ],
+)
+def test_undotted_initials_with_age_and_year_and_a_slashed_birth_label(
+    note: str, refused: bool
+) -> None:
+    assert bool(check_note(note)) is refused
+
+
+@pytest.mark.parametrize(
+    ("note", "refused"),
+    [
+        ("learning from the case of Daniel Pelka shared with schools", False),  # a national review
+        ("the case of Victoria Climbie used in induction training", False),
+        ("the case of Daniel Price was used in training", True),  # a local child, named
+        ("Met Derek Benson and his PA to agree the agenda", False),  # a personal assistant
+        ("Priya added to the CSE list of trainers", False),
+        ("Storm (2) - HV teams affected by the closures", False),  # a count by word-name
+        ("Hunter (3) - parents' evenings planned", False),
+        ("Storm (2) - nursery raised concerns about weight", True),
+    ],
+)
+def test_public_reviews_staff_lists_and_counts_by_word_name_are_not_children(
+    note: str, refused: bool
+) -> None:
+    assert bool(check_note(note)) is refused
+
+
+@pytest.mark.parametrize(
+    ("note", "refused"),
+    [
+        ("Tomás, 15, Year 10 - NEET since September", True),  # accents fold to the list
+        ("Łukasz went missing from his placement overnight", True),
+        ("Siobhán and her mum met the IRO", True),  # a listed name with their own kin
+        ("Karen and her son attended the ICPC", True),
+        ("Emma and her team at the hub ran the session", False),
+        ("Sarah and her partner agencies signed the protocol", False),
+        ("Ahmed family practice signed up to the pilot", False),  # a surgery, not a family
+        ("Jo - refused the offer of a second session", False),  # a colleague's diary
+        ("Café drop-in for parents relaunched", False),
+    ],
+)
+def test_accented_names_a_name_with_its_own_kin_and_what_stays_staff(
+    note: str, refused: bool
+) -> None:
+    assert bool(check_note(note)) is refused
+
+
+@pytest.mark.parametrize(
+    ("note", "refused"),
+    [
+        ("strategy discussion held re Efe, conference booked", True),
+        ("S47 to proceed for Amani after the strategy meeting", True),
+        ("S47 training for Emma and Jo booked", False),  # a thing made of case work
+        ("case study for Martin to present at the forum", False),
+        ("referrals for Kirsty in MASH to screen", False),  # a colleague's team
+        ("referral on Sarah's desk since Monday", False),
+        ("statement from Emma on the restructure circulated", False),  # not taken from her
+        ("disclosure by Sarah of her conflict of interest noted", False),
+    ],
+)
+def test_case_work_and_evidence_slots_hold_a_child_not_a_colleague(
+    note: str, refused: bool
+) -> None:
+    assert bool(check_note(note)) is refused
+
+
+@pytest.mark.parametrize(
+    ("note", "refused"),
+    [
+        ("Sarah is now attending 2 days a week on a phased return", False),  # a colleague
+        ("Helen returned to school governors board", False),
+        ("Mark - refused the assessment tool licence", False),
+        ("Sarah added to the CP plan register of trainers", False),
+        ("Leanne, removed from the missing register distribution", False),
+        ("Kofi, remanded over the weekend; YOT informed", True),  # a child-only event
+        ("aisha is now attending 2 days a week at the PRU", True),
+    ],
+)
+def test_list_attendance_and_apposition_cues_need_what_only_happens_to_a_child(
+    note: str, refused: bool
+) -> None:
+    assert bool(check_note(note)) is refused
+
+
+@pytest.mark.parametrize(
+    ("note", "refused"),
+    [
+        ("Ryan's injuries at work led to an H&S review", False),  # a colleague's
+        ("Diana's death anniversary event cancelled", False),
+        ("Tom and his son ran the 10k for the charity", False),  # a parent, not a child
+        ("rapid review into Kit's injuries convened", True),
+        ("Lola and her gran attended the core group", True),
+    ],
+)
+def test_harm_to_a_colleague_and_a_named_parent_are_not_a_childs_name(
     note: str, refused: bool
 ) -> None:
     assert bool(check_note(note)) is refused
