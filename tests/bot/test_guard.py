@@ -381,6 +381,10 @@ def test_held_out_corpus(
 BLIND = {
     "fresh": (ROOT / "tests" / "data" / "guard_fresh", 0.99, 0.005, 150),
     "final": (ROOT / "tests" / "data" / "guard_final", 0.99, 0.005, 100),
+    # final2: never looked at while the guard was changed, only scored: 57.5% recall on the
+    #         round's starting code, 72.5% after the fresh round, 77.5% after the final round;
+    #         0% false refusals each time. It joined the suite at the end of the round.
+    "final2": (ROOT / "tests" / "data" / "guard_final2", 0.75, 0.01, 80),
 }
 
 

@@ -6,10 +6,11 @@ by someone who never saw the code, the way people type in Slack: casual, typos, 
 acronyms, other boards, topics the plan lacks); `heldout/` (written after the reader was
 rebuilt, by someone who had seen neither the code nor the other sets; 79.4% before any
 change for it); `fresh/` and `final/` (written blind the same way a round of fixes later;
-87.5% and 80.8% before any change for them). Each question must return exactly its expected
-refs (on the board it expects); each set has its own bar (REQUIRED_RATE), below its first
-measure for the blind ones. The rates are printed with every failure, so a change that helps
-one question and breaks another shows.
+87.5% and 80.8% before any change for them); `final2/` (written blind during that round and
+never looked at: only its score was read, before and after). Each question must return
+exactly its expected refs (on the board it expects); each set has its own bar
+(REQUIRED_RATE), below its first measure for the blind ones. The rates are printed with
+every failure, so a change that helps one question and breaks another shows.
 """
 
 from __future__ import annotations
@@ -32,13 +33,30 @@ SETS = {
     "heldout": QUESTIONS / "heldout",
     "fresh": QUESTIONS / "fresh",
     "final": QUESTIONS / "final",
+    "final2": QUESTIONS / "final2",
 }
 # The fresh set's bar is below its first measure (87.5%): it is a measure of questions nobody
 # tuned the reader on, and the bar only stops a change that makes it worse.
 # The final set was measured at 80.8% on the code this round started from and 86.4% after
 # the fresh set's fixes, before anything was changed for it.
-REQUIRED_RATE = {"first": 0.95, "typed": 0.95, "heldout": 0.90, "fresh": 0.85, "final": 0.84}
-MINIMUM_SIZE = {"first": 150, "typed": 150, "heldout": 150, "fresh": 150, "final": 125}
+# final2 was never looked at while the reader was changed: only its score was read, 83.2% on
+# the round's starting code and 87.2% at its end; it joined the suite after that.
+REQUIRED_RATE = {
+    "first": 0.95,
+    "typed": 0.95,
+    "heldout": 0.90,
+    "fresh": 0.90,
+    "final": 0.90,
+    "final2": 0.85,
+}
+MINIMUM_SIZE = {
+    "first": 150,
+    "typed": 150,
+    "heldout": 150,
+    "fresh": 150,
+    "final": 125,
+    "final2": 125,
+}
 ROLE_REFUSALS = ("can't find", "could be several", "Pick your board")
 
 Answer = frozenset[tuple[str, str]]
