@@ -264,6 +264,10 @@ class _Kept:
     views: tuple[ActionView, ...]
     plan_done: dict[int, date | None]
     subgroups: SubgroupNames = ()
+    #: The newest update folded into the states read (ids grow in each board's commit order:
+    #: store.state.apply_update takes the board's row first), so a refresh reads only the
+    #: states changed since.
+    last_id: int = 0
 
 
 _STATE_COLUMNS: list[Any] = [
@@ -320,14 +324,14 @@ def action_views(session: Session, board: Board) -> list[ActionView]:
     if hit is not None and stamp is not None and same_plan(hit.stamp, stamp):
         # Only progress was written since (store.state.apply_update keeps the plan's part of
         # the stamp): read the states again, not the plan.
-        views = _refresh_progress(session, board, hit)
+        views, last_id = _refresh_progress(session, board, hit)
         plan_done, groups = hit.plan_done, hit.subgroups
     else:
-        views, plan_done = _read_views(session, board)
+        views, plan_done, last_id = _read_views(session, board)
         groups = _subgroup_names(session, board.id)
     if stamp is not None:
         with _VIEWS_LOCK:
-            cache[board.id] = _Kept(stamp, tuple(views), plan_done, groups)
+            cache[board.id] = _Kept(stamp, tuple(views), plan_done, groups, last_id)
             cache.move_to_end(board.id)
             while len(cache) > VIEW_CACHE_BOARDS:
                 cache.popitem(last=False)
@@ -358,8 +362,9 @@ def _subgroup_names(session: Session, board_id: int) -> SubgroupNames:
 
 def _read_views(
     session: Session, board: Board
-) -> tuple[list[ActionView], dict[int, date | None]]:
-    """The board's views from its rows, and each action's completion date in the plan."""
+) -> tuple[list[ActionView], dict[int, date | None], int]:
+    """The board's views from its rows, each action's completion date in the plan, and the
+    newest update folded into their states."""
     assert board.id is not None
     plan_done: dict[int, date | None] = {}
     # Plain columns, not ORM entities: this runs for every question and digest, and building
@@ -386,6 +391,7 @@ def _read_views(
         Priority.title,
         Priority.position,
         *_STATE_COLUMNS[1:],  # the state's fields, after its action id
+        ActionState.last_update_id,
     ]
     # The current state is one row per action (store/state.py): the history is not read here.
     rows = session.execute(
@@ -406,6 +412,7 @@ def _read_views(
         names[action_id].append(sg_name)
 
     views = []
+    last_id = 0
     for (
         action_id,
         ref,
@@ -434,7 +441,9 @@ def _read_views(
         last_update,
         last_note,
         retargets,
+        last_update_id,
     ) in rows:
+        last_id = max(last_id, last_update_id or 0)
         views.append(
             ActionView(
                 board=board.code,
@@ -463,7 +472,7 @@ def _read_views(
         )
         plan_done[action_id] = action_completed
     views.sort(key=lambda v: v.position)
-    return views, plan_done
+    return views, plan_done, last_id
 
 
 def _progress_fields(
@@ -483,26 +492,35 @@ def _progress_fields(
     }
 
 
-def _refresh_progress(session: Session, board: Board, kept: _Kept) -> list[ActionView]:
-    """The kept views with each action's state read again: one narrow read, for a board whose
-    progress changed and plan did not."""
-    rows = session.execute(_STATES, {"board": board.id}).all()
-    states = {row[0]: tuple(row[1:]) for row in rows}
+def _refresh_progress(
+    session: Session, board: Board, kept: _Kept
+) -> tuple[list[ActionView], int]:
+    """The kept views with the states changed since they were read (an update newer than
+    the newest they hold) read again: one narrow read, for a board whose progress changed and
+    plan did not. Returns them and the newest update they now hold."""
+    rows = session.execute(_STATES, {"board": board.id, "after": kept.last_id}).all()
+    states = {row[0]: tuple(row[1:-1]) for row in rows}
+    last_id = max([kept.last_id, *(row[-1] or 0 for row in rows)])
     out = []
     for view in kept.views:
-        fields = _progress_fields(
-            view.original_due, kept.plan_done.get(view.action_id), states.get(view.action_id)
-        )
-        if any(getattr(view, name) != value for name, value in fields.items()):
-            view = replace(view, **fields)
+        state = states.get(view.action_id)
+        if state is not None:
+            fields = _progress_fields(
+                view.original_due, kept.plan_done.get(view.action_id), state
+            )
+            if any(getattr(view, name) != value for name, value in fields.items()):
+                view = replace(view, **fields)
         out.append(view)
-    return out
+    return out, last_id
 
 
 _STATES = (
-    sa_select(*_STATE_COLUMNS)
+    sa_select(*_STATE_COLUMNS, col(ActionState.last_update_id))
     .join(Action, col(Action.id) == col(ActionState.action_id))
-    .where(col(Action.board_id) == bindparam("board"))
+    .where(
+        col(Action.board_id) == bindparam("board"),
+        col(ActionState.last_update_id) > bindparam("after"),
+    )
 )
 
 
