@@ -137,7 +137,8 @@ def _scope(
     # "the 3 priorities": a count is no topic; a year is ("the YOT inspection in 2010").
     topic_words = [w for w in words_of(query.topic) if not w.isdigit() or _YEAR.fullmatch(w)]
     # "the CSE panel" where the actions speak of the panel: "panel" is a topic word there.
-    topic_words += [w for w in _bodies_named(index, query.text) if w not in topic_words]
+    bodies = _bodies_named(index, query.text)
+    topic_words += [w for w in bodies if w not in topic_words]
     refs = [r for r in query.refs if index.by_ref(r)]
     if refs:
         numbered = {id(v) for r in refs for v in index.by_ref(r)}
@@ -155,7 +156,7 @@ def _scope(
     named = resolved.known or query.subject or query.role_text
     owners = _owners(session, board, index) if named else []  # read once for both below
     if resolved.known or query.subject:
-        owner = _owner_in(owners, index, resolved.known, query)
+        owner = _owner_in(owners, index, resolved.known, query, frozenset(bodies))
     if owner is None and query.role_text and wants_own and own is None:
         owner = _named_role(owners, query.role_text, index)  # "as the MEG chair, ours?"
     if owner is not None:
@@ -358,9 +359,14 @@ _BOARD_CODE = re.compile(r"[a-z]{0,5}scb|[a-z]{0,5}scp")
 
 
 def _owner_in(
-    owners: list[Owner], index: PlanIndex, words: list[str], query: Query
+    owners: list[Owner],
+    index: PlanIndex,
+    words: list[str],
+    query: Query,
+    bodies: frozenset[str] = frozenset(),
 ) -> Owner | None:
-    """The sub-group or role a question names as the *owner* of the work it asks about.
+    """The sub-group or role a question names as the *owner* of the work it asks about
+    (`bodies`: words of a body the plan's actions themselves name, see `_bodies_named`).
 
     "what's the performance sub-committee got on" and "what is MEG doing" are about that
     group's actions; "status of CSE" and "what is Dudley doing on MASH" are about the topic,
@@ -379,7 +385,7 @@ def _owner_in(
     if best is None or (query.intent is Intent.WHO_LEADS and not query.subgroup_cue):
         return None
     rest = present - best.key - _OWNER_GENERIC
-    if query.subgroup_cue and not set(_bodies_named(index, query.text)) & best.key:
+    if query.subgroup_cue and not bodies & best.key:
         return best  # "the CSE sub group's actions"
     if not rest and not query.status_asked and not query.subgroup_cue:
         # A bare name ("what's overdue for MEG") is the owner's work. A lead role the plan's
