@@ -33,7 +33,10 @@ errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()
 
 #: Seconds a thread waits for the next bytes of a request it has started reading.
-READ_TIMEOUT = float(os.environ.get("WEB_READ_TIMEOUT", "5"))
+# Slack (or the proxy in front) sends a request whole in milliseconds; a client that has sent
+# part of one and stalls holds a thread until this runs out, so it is short: 20 such clients
+# on 16 threads delay everyone else by two of these, not ten seconds.
+READ_TIMEOUT = float(os.environ.get("WEB_READ_TIMEOUT", "2"))
 #: Seconds a new connection may stay silent before it is parked in the poller (gunicorn: 5).
 FIRST_BYTE_WAIT = 0.25
 
