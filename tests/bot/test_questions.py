@@ -9,8 +9,9 @@ change for it); `fresh/` and `final/` (written blind the same way a round of fix
 87.5% and 80.8% before any change for them); `final2/` (written blind during that round and
 never looked at: only its score was read, before and after). Each question must return
 exactly its expected refs (on the board it expects); each set has its own bar
-(REQUIRED_RATE), below its first measure for the blind ones. The rates are printed with
-every failure, so a change that helps one question and breaks another shows.
+(REQUIRED_RATE), just below what it reaches now, so a change that makes any set worse fails.
+The rates are printed with every failure, so a change that helps one question and breaks
+another shows.
 """
 
 from __future__ import annotations
@@ -35,10 +36,10 @@ SETS = {
     "final": QUESTIONS / "final",
     "final2": QUESTIONS / "final2",
 }
-# The fresh set's bar is below its first measure (87.5%): it is a measure of questions nobody
-# tuned the reader on, and the bar only stops a change that makes it worse.
-# The final set was measured at 80.8% on the code this round started from and 86.4% after
-# the fresh set's fixes, before anything was changed for it.
+# The bars stop a change that makes a set worse; the measure is what the suite prints.
+# fresh was first measured at 87.5% (now 96.0%). final was measured at 80.8% on the code this
+# round started from and 86.4% after the fresh set's fixes, before anything was changed for
+# it (now 93.6%).
 # final2 was never looked at while the reader was changed: only its score was read, 83.2% on
 # the round's starting code and 87.2% at its end; it joined the suite after that.
 REQUIRED_RATE = {
