@@ -33,6 +33,21 @@ def register(app: App, deps: Deps) -> None:
         text, blocks = with_files(client, event["user"], answer)  # an export or report: to the DM
         say(text=text, blocks=blocks or None, thread_ts=thread_ts)
 
+    def answer_later(
+        event: dict[str, Any],
+        say: Say,
+        client: WebClient,
+        body: dict[str, Any],
+        context: BoltContext,
+        thread_ts: str | None,
+    ) -> None:
+        deps.later(
+            lambda: reply(event, say, client, thread_ts=thread_ts),
+            body=body,
+            context=context,
+            client=client,
+        )
+
     @app.event("app_mention")
     def on_mention(
         event: dict[str, Any],
@@ -41,13 +56,8 @@ def register(app: App, deps: Deps) -> None:
         body: dict[str, Any],
         context: BoltContext,
     ) -> None:
-        thread = event.get("thread_ts") or event.get("ts")
-        deps.later(
-            lambda: reply(event, say, client, thread_ts=thread),
-            body=body,
-            context=context,
-            client=client,
-        )
+        thread = event.get("thread_ts") or event.get("ts")  # a mention is answered in a thread
+        answer_later(event, say, client, body, context, thread)
 
     @app.event({"type": "message", "channel_type": "im"})
     def on_direct_message(
@@ -59,12 +69,7 @@ def register(app: App, deps: Deps) -> None:
     ) -> None:
         if event.get("subtype") or event.get("bot_id") or "user" not in event:
             return  # edits, joins and other bots' messages are not questions
-        deps.later(
-            lambda: reply(event, say, client, thread_ts=event.get("thread_ts")),
-            body=body,
-            context=context,
-            client=client,
-        )
+        answer_later(event, say, client, body, context, event.get("thread_ts"))
 
     @app.event("message")
     def on_other_message(event: dict[str, Any]) -> None:
